@@ -1,0 +1,147 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import * as Multipasta from 'multipasta';
+import type { Archive, StoreCandidate } from '../archive/Archive.js';
+import type { BlobStore, TempBlob } from '../archive/blob/BlobStore.js';
+import { parseInstance, DicomParseError } from '../dicom/index.js';
+import { HoiError, type ErrorCode } from '../errors.js';
+import { stowResponse, type PartFailure } from './stowResponse.js';
+import { baseUrlOf, sendProblem } from './http.js';
+
+export interface StowOptions {
+  archive: Archive;
+  blobs: BlobStore;
+  maxInstanceBytes: number;
+}
+
+const PARSE_ERRORS: Record<DicomParseError['reason'], ErrorCode> = {
+  'not-dicom': 'HOI_ERR_NOT_DICOM',
+  truncated: 'HOI_ERR_TRUNCATED',
+  'missing-uid': 'HOI_ERR_MISSING_UID',
+  'bad-length': 'HOI_ERR_BAD_LENGTH',
+  unsupported: 'HOI_ERR_UNSUPPORTED',
+};
+
+/** Parsing reads at most this much of a large part: headers end long before, at the pixel data. */
+const HEADER_WINDOW = 64 * 1024 * 1024;
+/** Instances are indexed in batches of this size so an enormous request never piles up in memory. */
+const BATCH = 100;
+
+interface Collected {
+  candidates: { cand: StoreCandidate; finished: Promise<unknown> }[];
+  failures: PartFailure[];
+}
+
+/** STOW-RS (PS3.18 10.5): POST /studies and /studies/{study}, multipart/related; type="application/dicom". */
+export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promise<void> {
+  // Keep the body a stream: parts go to temp files as they arrive, whatever the request's size.
+  app.addContentTypeParser('multipart/related', (_req, payload, done) => done(null, payload));
+
+  const handler = async (req: FastifyRequest<{ Params: { study?: string } }>, reply: import('fastify').FastifyReply) => {
+    const ct = req.headers['content-type'] ?? '';
+    const type = /type="?([^";]+)"?/i.exec(ct)?.[1]?.toLowerCase();
+    if (!/^multipart\/related/i.test(ct)) return sendProblem(reply, new HoiError('HOI_ERR_UNSUPPORTED_MEDIA', 'STOW-RS takes multipart/related; type="application/dicom"'));
+    if (type && type !== 'application/dicom') return sendProblem(reply, new HoiError('HOI_ERR_UNSUPPORTED_MEDIA', `only application/dicom parts are accepted, not ${type}`));
+    if (!/boundary=/i.test(ct)) return sendProblem(reply, new HoiError('HOI_ERR_BAD_REQUEST', 'multipart/related without a boundary'));
+
+    const studyUid = req.params.study ?? null;
+    const got: Collected = { candidates: [], failures: [] };
+    let multipartError: Multipasta.MultipartError | null = null;
+    let open: { temp: TempBlob; tooBig: boolean; contentType: string } | null = null;
+    let parts = 0;
+
+    const closePart = (): void => {
+      const p = open;
+      open = null;
+      if (!p) return;
+      const fail = (code: ErrorCode, msg: string, uids: { sopClassUid: string | null; sopInstanceUid: string | null } = { sopClassUid: null, sopInstanceUid: null }) => {
+        p.temp.discard();
+        got.failures.push({ ...uids, error: new HoiError(code, msg) });
+      };
+      if (p.tooBig) return fail('HOI_ERR_TOO_LARGE', `part ${parts} exceeds ${opts.maxInstanceBytes} bytes`);
+      if (p.contentType && !/^application\/dicom\s*(;|$)/i.test(p.contentType)) return fail('HOI_ERR_UNSUPPORTED_MEDIA', `part ${parts} is ${p.contentType}, not application/dicom`);
+      const bytes = p.temp.memory ?? p.temp.head(HEADER_WINDOW);
+      if (bytes.length === 0) return fail('HOI_ERR_NOT_DICOM', `part ${parts} is empty`);
+      let parsed;
+      try {
+        parsed = parseInstance(bytes);
+      } catch (err) {
+        if (err instanceof DicomParseError) return fail(PARSE_ERRORS[err.reason], `part ${parts}: ${err.message}`);
+        return fail('HOI_ERR_NOT_DICOM', `part ${parts}: ${(err as Error).message}`);
+      }
+      const f = parsed.fields;
+      if (studyUid && f.studyInstanceUid !== studyUid) {
+        return fail('HOI_ERR_STUDY_MISMATCH', `instance ${f.sopInstanceUid} belongs to study ${f.studyInstanceUid}, not ${studyUid}`, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid });
+      }
+      // fsync starts now on the pool and overlaps with receiving the next part.
+      const cand: StoreCandidate = { temp: p.temp, parsed, size: 0, sha256: '' };
+      const finished = p.temp.finish().then((r) => { cand.size = r.size; cand.sha256 = r.sha256; });
+      got.candidates.push({ cand, finished });
+    };
+
+    const parser = Multipasta.make({
+      headers: req.headers as Record<string, string>,
+      isFile: () => true,
+      onField: () => undefined,
+      onFile: (info) => {
+        parts++;
+        open = { temp: opts.blobs.createTemp(), tooBig: false, contentType: info.contentType };
+        let size = 0;
+        return (chunk) => {
+          const p = open;
+          if (!p) return;
+          if (chunk === null) return closePart();
+          size += chunk.length;
+          if (size > opts.maxInstanceBytes) p.tooBig = true;
+          if (!p.tooBig) p.temp.write(chunk);
+        };
+      },
+      onError: (e) => { multipartError = e; },
+      onDone: () => undefined,
+    });
+
+    try {
+      for await (const chunk of req.body as AsyncIterable<Buffer>) {
+        parser.write(chunk);
+        if (multipartError) break;
+      }
+      if (!multipartError) parser.end();
+    } catch (err) {
+      multipartError = { _tag: 'EndNotReached' };
+      req.log.warn({ err }, 'STOW body aborted');
+    }
+    // A part cut off by a broken body is a failure of its own, the others still count.
+    const broken = open as { temp: TempBlob } | null;
+    if (broken) {
+      broken.temp.discard();
+      got.failures.push({ sopClassUid: null, sopInstanceUid: null, error: new HoiError('HOI_ERR_TRUNCATED', `part ${parts} is incomplete: the multipart body ended early`) });
+      open = null;
+    }
+    if (parts === 0) {
+      const why = multipartError ? (multipartError as Multipasta.MultipartError)._tag : 'no parts';
+      return sendProblem(reply, new HoiError('HOI_ERR_BAD_REQUEST', `no DICOM part could be read from the multipart body (${why}); check the boundary`));
+    }
+
+    const outcomes = [];
+    for (let i = 0; i < got.candidates.length; i += BATCH) {
+      const batch = got.candidates.slice(i, i + BATCH);
+      const ready: StoreCandidate[] = [];
+      for (const { cand, finished } of batch) {
+        try {
+          await finished;
+          ready.push(cand);
+        } catch (err) {
+          cand.temp.discard();
+          got.failures.push({ sopClassUid: cand.parsed.fields.sopClassUid, sopInstanceUid: cand.parsed.fields.sopInstanceUid, error: new HoiError('HOI_ERR_STORAGE', (err as Error).message) });
+        }
+      }
+      outcomes.push(...(await opts.archive.store(ready)));
+    }
+    const { status, body } = stowResponse(outcomes, got.failures, baseUrlOf(req), studyUid);
+    const warnings = [...got.failures.map((f) => f.error.message), ...outcomes.flatMap((o) => (o.status === 'failed' ? [o.error.message] : []))];
+    if (warnings.length) reply.header('warning', warnings.slice(0, 20).map((w) => `299 hoichan ${JSON.stringify(w.replace(/[^\x20-\x7e]/g, '?'))}`).join(', '));
+    return reply.code(status).type('application/dicom+json').send(body);
+  };
+
+  app.post('/studies', handler);
+  app.post<{ Params: { study: string } }>('/studies/:study', handler);
+}
