@@ -17,10 +17,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts the real gateway process (`gateway/src/main.ts` under tsx) and resolves once /healthz answers. */
-export async function spawnGateway(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+export async function spawnGateway(env: Record<string, string>, opts: { compiled?: boolean } = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const port = env.HOICHAN_HTTP_PORT ?? String(await freePort());
   let out = '';
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'gateway/src/main.ts')], {
+  // Benchmarks run the compiled gateway; tests run the sources under tsx (no build step needed).
+  const [cmd, args] = opts.compiled ? [process.execPath, [path.join(ROOT, 'gateway/dist/main.js')]] : [path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'gateway/src/main.ts')]];
+  const child = spawn(cmd, args, {
     env: { ...process.env, HOICHAN_HOST: '127.0.0.1', HOICHAN_LOG_LEVEL: 'warn', ...env, HOICHAN_HTTP_PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

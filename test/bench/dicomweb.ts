@@ -1,0 +1,133 @@
+/**
+ * DICOMweb benchmark: Hoichan and Orthanc side by side in one run (issue 2, item 7).
+ *   STOW of the 500-instance CT in batches of 50 · QIDO latency over ≥ 20 000 indexed instances ·
+ *   study WADO MB/s · series metadata time · rendered frame latency.
+ * Run: npm run bench -- dicomweb   (needs orthanc, orthanc-dicomweb, python3-pydicom from apt)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnGateway, waitExit, ROOT } from '../helpers/process.js';
+import { stowBody } from '../helpers/multipart.js';
+import { makeInstance, newUid } from '../helpers/synth.js';
+import { ensureSeries, orthancDown, orthancUp, printTable, stats } from './lib.js';
+
+interface Server {
+  name: string;
+  base: string;
+  headers: Record<string, string>;
+}
+
+const SMALL_TOTAL = Number(process.env.BENCH_QIDO_INSTANCES ?? 20_000);
+
+async function stowAll(s: Server, bodies: { body: Buffer; contentType: string }[]): Promise<number> {
+  const t0 = performance.now();
+  for (const b of bodies) {
+    const r = await fetch(`${s.base}/studies`, { method: 'POST', headers: { ...s.headers, 'content-type': b.contentType, accept: 'application/dicom+json' }, body: b.body });
+    await r.arrayBuffer();
+    if (r.status !== 200) throw new Error(`${s.name} STOW answered ${r.status}`);
+  }
+  return performance.now() - t0;
+}
+
+async function timeGet(s: Server, url: string, accept: string): Promise<{ ms: number; bytes: number }> {
+  const t0 = performance.now();
+  const r = await fetch(`${s.base}${url}`, { headers: { ...s.headers, accept } });
+  const buf = await r.arrayBuffer();
+  if (!r.ok) throw new Error(`${s.name} GET ${url} → ${r.status}`);
+  return { ms: performance.now() - t0, bytes: buf.byteLength };
+}
+
+async function main(): Promise<void> {
+  const files = ensureSeries(path.join(os.tmpdir(), 'hoichan-bench-s500'), 500);
+  const bytes = files.map((f) => fs.readFileSync(f));
+  const bodies: { body: Buffer; contentType: string }[] = [];
+  for (let i = 0; i < bytes.length; i += 50) bodies.push(stowBody(bytes.slice(i, i + 50)));
+  const studyUid = (await import('../../gateway/src/dicom/index.js')).parseInstance(bytes[0]!).fields;
+
+  // ≥ 20 000 small instances for the QIDO index: 2 000 studies × 10.
+  console.log(`building ${SMALL_TOTAL} small instances …`);
+  const small: Buffer[] = [];
+  const patients: string[] = [];
+  for (let s = 0; s < SMALL_TOTAL / 10; s++) {
+    const study = newUid();
+    const series = newUid();
+    const pid = `BP${String(s).padStart(6, '0')}`;
+    patients.push(pid);
+    for (let i = 0; i < 10; i++) small.push(makeInstance({ StudyInstanceUID: study, SeriesInstanceUID: series, PatientID: pid, PatientName: `BENCH^PATIENT${s}`, StudyDate: `2024${String((s % 12) + 1).padStart(2, '0')}15`, Modality: s % 3 ? 'CT' : 'MR', InstanceNumber: i + 1 }));
+  }
+  const smallBodies: { body: Buffer; contentType: string }[] = [];
+  for (let i = 0; i < small.length; i += 500) smallBodies.push(stowBody(small.slice(i, i + 500)));
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-bench-'));
+  const password = 'bench-password-123';
+  const hoichan = await spawnGateway({ HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: password, HOICHAN_LOG_LEVEL: 'warn', HOICHAN_DICOM_PORT: '0' }, { compiled: fs.existsSync(path.join(ROOT, 'gateway/dist/main.js')) });
+  const login = await fetch(`${hoichan.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  const token = ((await login.json()) as { token: string }).token;
+  orthancUp();
+  const servers: Server[] = [
+    { name: 'Hoichan', base: `${hoichan.url}/dicom-web`, headers: { authorization: `Bearer ${token}` } },
+    { name: 'Orthanc', base: 'http://127.0.0.1:8042/dicom-web', headers: {} },
+  ];
+  const results: Record<string, Record<string, number>> = { Hoichan: {}, Orthanc: {} };
+  try {
+    for (const s of servers) {
+      const r = results[s.name]!;
+      const ms = await stowAll(s, bodies);
+      r.stow = 500 / (ms / 1000);
+      console.log(`${s.name}: STOW 500 in ${ms.toFixed(0)} ms`);
+      const t = await stowAll(s, smallBodies);
+      console.log(`${s.name}: indexed ${small.length} more instances in ${(t / 1000).toFixed(1)} s`);
+      const study = studyUid.studyInstanceUid;
+      const series = studyUid.seriesInstanceUid;
+      const qido: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const pid = patients[(i * 37) % patients.length]!;
+        qido.push((await timeGet(s, `/studies?PatientID=${pid}`, 'application/dicom+json')).ms);
+      }
+      r.qidoP50 = stats(qido).p50;
+      const qidoName: number[] = [];
+      for (let i = 0; i < 50; i++) qidoName.push((await timeGet(s, `/studies?PatientName=BENCH^PATIENT${i * 13}*&limit=25`, 'application/dicom+json')).ms);
+      r.qidoNameP50 = stats(qidoName).p50;
+      const wado: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const g = await timeGet(s, `/studies/${study}`, 'multipart/related; type="application/dicom"; transfer-syntax=*');
+        wado.push(g.bytes / 1e6 / (g.ms / 1000));
+      }
+      r.wado = Math.max(...wado);
+      const meta: number[] = [];
+      for (let i = 0; i < 3; i++) meta.push((await timeGet(s, `/studies/${study}/series/${series}/metadata`, 'application/dicom+json')).ms);
+      r.metaFirst = meta[0]!;
+      r.metaWarm = stats(meta.slice(1)).min;
+      const inst = (await (await fetch(`${s.base}/studies/${study}/series/${series}/instances`, { headers: { ...s.headers, accept: 'application/dicom+json' } })).json()) as Record<string, { Value: string[] }>[];
+      const rendered: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const sop = inst[(i * 17) % inst.length]!['00080018']!.Value[0];
+        rendered.push((await timeGet(s, `/studies/${study}/series/${series}/instances/${sop}/frames/1/rendered`, 'image/jpeg')).ms);
+      }
+      r.rendered = stats(rendered).p50;
+    }
+  } finally {
+    hoichan.child.kill('SIGTERM');
+    await waitExit(hoichan.child);
+    orthancDown();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const H = results.Hoichan!;
+  const O = results.Orthanc!;
+  console.log(`\nDICOMweb, ${os.cpus().length} cores, ${new Date().toISOString()}\n`);
+  printTable([
+    { metric: 'STOW 500 × 527 KB, batches of 50', hoichan: H.stow!, orthanc: O.stow!, unit: 'inst/s', better: 'higher', target: '≥ 3× Orthanc' },
+    { metric: `QIDO /studies?PatientID p50 (${SMALL_TOTAL + 500} instances)`, hoichan: H.qidoP50!, orthanc: O.qidoP50!, unit: 'ms', better: 'lower', target: '≤ Orthanc' },
+    { metric: 'QIDO /studies?PatientName=…* p50', hoichan: H.qidoNameP50!, orthanc: O.qidoNameP50!, unit: 'ms', better: 'lower', target: '≤ Orthanc' },
+    { metric: 'WADO-RS study (264 MB), best of 3', hoichan: H.wado!, orthanc: O.wado!, unit: 'MB/s', better: 'higher', target: '≥ Orthanc' },
+    { metric: 'series metadata, 500 instances, first call', hoichan: H.metaFirst!, orthanc: O.metaFirst!, unit: 'ms', better: 'lower', target: '≤ 1/3 Orthanc' },
+    { metric: 'series metadata, warm', hoichan: H.metaWarm!, orthanc: O.metaWarm!, unit: 'ms', better: 'lower' },
+    { metric: 'rendered frame (JPEG) p50', hoichan: H.rendered!, orthanc: O.rendered!, unit: 'ms', better: 'lower' },
+  ]);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
