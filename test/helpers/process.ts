@@ -21,10 +21,12 @@ export async function spawnGateway(env: Record<string, string>, opts: { compiled
   const port = env.HOICHAN_HTTP_PORT ?? String(await freePort());
   let out = '';
   // Benchmarks run the compiled gateway; tests run the sources under tsx (no build step needed).
-  const [cmd, args] = opts.compiled ? [process.execPath, [path.join(ROOT, 'gateway/dist/main.js')]] : [path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'gateway/src/main.ts')]];
+  // `node --import tsx` keeps one process (the tsx CLI would fork a child that a SIGKILL does not reach).
+  const [cmd, args] = opts.compiled ? [process.execPath, [path.join(ROOT, 'gateway/dist/main.js')]] : [process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/main.ts')]];
   const child = spawn(cmd, args, {
-    env: { ...process.env, HOICHAN_HOST: '127.0.0.1', HOICHAN_LOG_LEVEL: 'warn', ...env, HOICHAN_HTTP_PORT: port },
+    env: { ...process.env, HOICHAN_HOST: '127.0.0.1', HOICHAN_LOG_LEVEL: 'warn', HOICHAN_DICOM_PORT: 'off', ...env, HOICHAN_HTTP_PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
   });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -19,7 +19,7 @@ export interface StoreCandidate {
 }
 
 export type StoreOutcome =
-  | { status: 'stored' | 'duplicate' | 'replaced'; sopClassUid: string; sopInstanceUid: string; studyUid: string; seriesUid: string }
+  | { status: 'stored' | 'duplicate' | 'replaced'; sopClassUid: string; sopInstanceUid: string; studyUid: string; seriesUid: string; coerced: string[] }
   | { status: 'failed'; sopClassUid: string; sopInstanceUid: string; error: HoiError };
 
 export interface ArchiveOptions {
@@ -95,7 +95,7 @@ export class Archive extends EventEmitter {
       const sameAs = prevInBatch ?? prev?.sha256;
       if (sameAs !== undefined && sameAs === cand.sha256) {
         cand.temp.discard();
-        outcomes[idx] = { status: 'duplicate', ...base, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid };
+        outcomes[idx] = { status: 'duplicate', ...base, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, coerced: cand.parsed.coerced };
         return;
       }
       if (sameAs !== undefined && (prevInBatch !== undefined || !this.opts.overwrite)) {
@@ -126,7 +126,7 @@ export class Archive extends EventEmitter {
       this.journal.close(jfile);
       for (const p of toPlace) {
         const f = p.cand.parsed.fields;
-        outcomes[p.idx] = { status: p.replaces ? 'replaced' : 'stored', sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid };
+        outcomes[p.idx] = { status: p.replaces ? 'replaced' : 'stored', sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, coerced: p.cand.parsed.coerced };
         this.emit('change', { kind: 'stored', studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, sopUid: f.sopInstanceUid } satisfies ArchiveEvent);
       }
     }
@@ -220,13 +220,13 @@ export class Archive extends EventEmitter {
       const seriesPks = [...new Set(rows.map((r) => r.series_pk))];
       for (let i = 0; i < rows.length; i += 500) await trx.deleteFrom('instances').where('pk', 'in', rows.slice(i, i + 500).map((r) => r.pk)).execute();
       // Drop series and studies left empty; recount the rest.
-      const emptySeries = [];
+      const emptySeries: number[] = [];
       for (const pk of seriesPks) {
         const left = await trx.selectFrom('instances').select('pk').where('series_pk', '=', pk).limit(1).executeTakeFirst();
         if (!left) emptySeries.push(pk);
       }
       if (emptySeries.length) await trx.deleteFrom('series').where('pk', 'in', emptySeries).execute();
-      const emptyStudies = [];
+      const emptyStudies: number[] = [];
       for (const pk of studyPks) {
         const left = await trx.selectFrom('series').select('pk').where('study_pk', '=', pk).limit(1).executeTakeFirst();
         if (!left) emptyStudies.push(pk);

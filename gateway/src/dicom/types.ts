@@ -72,6 +72,8 @@ export interface ParsedInstance {
   json: InstanceJson;
   /** True when the bytes start with a 128-byte preamble + "DICM" + file meta group. */
   hasFileMeta: boolean;
+  /** Tags (8 hex) the index holds but the bytes lack (derived Study/Series UIDs); reported as a warning. */
+  coerced: string[];
 }
 
 /** Why a body is not a storable instance; each maps to a STOW FailureReason / DIMSE status. */
