@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { openIndex, type IndexDb } from './archive/index/openIndex.js';
@@ -11,6 +11,8 @@ import { stowRoutes } from './dicomweb/stow.js';
 import { qidoRoutes } from './dicomweb/qido.js';
 import { wadoRoutes } from './dicomweb/wado.js';
 import { adminRoutes } from './api/admin.js';
+import { createDimse, peersRoutes, type Dimse } from './dimse/index.js';
+import { parseInstance } from './dicom/index.js';
 import { HoiError } from './errors.js';
 
 /** Everything a running gateway holds; `close()` releases it all. */
@@ -20,6 +22,8 @@ export interface Gateway {
   index: IndexDb;
   archive: Archive;
   accounts: Accounts;
+  /** DICOM peers and SCP listener (`dimse.port` when listening). */
+  dimse: Dimse;
   /** Set on first start when no HOICHAN_ADMIN_PASSWORD was given: print it once. */
   generatedAdminPassword: string | null;
   close(): Promise<void>;
@@ -32,6 +36,7 @@ export async function build(config: Config): Promise<Gateway> {
   blobs.sweepTemps();
   const archive = new Archive(index, blobs, { overwrite: config.overwriteInstances, fsync: config.fsync, dataDir: config.dataDir });
   const recovered = await archive.recover();
+  const dimse = await createDimse(config, { archive, blobs, parse: parseInstance });
   const accounts = new Accounts(index.db, config.tokenTtlSeconds);
   const admin = await accounts.ensureAdmin(config.adminPassword);
   const limiter = new LoginLimiter(config.loginMaxFailures, config.loginWindowSeconds * 1000);
@@ -41,7 +46,8 @@ export async function build(config: Config): Promise<Gateway> {
     bodyLimit: 10 * 1024 * 1024,
     // Large studies stream for a long time on slow district links.
     requestTimeout: 0,
-    disableRequestLogging: config.logLevel !== 'debug',
+    // Per-request lines only at debug: a busy modality would otherwise flood the log.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' }),
   });
   app.decorateRequest('user', null);
   if (recovered.journals) app.log.warn(recovered, 'recovered from an interrupted write');
@@ -67,6 +73,7 @@ export async function build(config: Config): Promise<Gateway> {
   await app.register(async (api) => {
     api.addHook('onRequest', requireUser(accounts, { allowBasic: false, limiter }));
     await api.register(adminRoutes, { accounts, archive, isAdmin });
+    await api.register(peersRoutes, { peers: dimse.peers, isAdmin, aeTitle: config.aeTitle, port: () => dimse.port });
   }, { prefix: '/api' });
   await app.register(async (dw) => {
     dw.addHook('onRequest', requireUser(accounts, { allowBasic: true, limiter }));
@@ -75,11 +82,13 @@ export async function build(config: Config): Promise<Gateway> {
     await dw.register(wadoRoutes, { archive, isAdmin });
   }, { prefix: '/dicom-web' });
   await app.ready();
+  await dimse.listen();
   ready = true;
 
   return {
-    app, config, index, archive, accounts, generatedAdminPassword: admin.generatedPassword,
+    app, config, index, archive, accounts, dimse, generatedAdminPassword: admin.generatedPassword,
     async close() {
+      await dimse.close();
       await app.close();
       await index.close();
     },

@@ -10,6 +10,8 @@ async function main(): Promise<void> {
   const lines = [
     `Hoichan gateway listening on ${address} (open ${shown})`,
     `  DICOMweb: ${shown}/dicom-web   index: ${gw.index.dialect}   data: ${config.dataDir}`,
+    gw.dimse.port === null ? '  DICOM: off (HOICHAN_DICOM_PORT=off)'
+      : `  DICOM: AE ${config.aeTitle} on port ${gw.dimse.port}${gw.dimse.tlsPort !== null ? ` (TLS on ${gw.dimse.tlsPort})` : ''}, ${config.dimseDurability} durability${gw.dimse.peers.acceptAny ? ', accepting any calling AE' : ''}`,
   ];
   if (gw.generatedAdminPassword) {
     lines.push(`  First start: created user "admin" with password ${gw.generatedAdminPassword}`);

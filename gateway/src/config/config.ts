@@ -23,6 +23,26 @@ export interface Config {
   /** Largest single STOW part accepted, bytes. */
   readonly maxInstanceBytes: number;
   readonly logLevel: string;
+  /** DICOM (DIMSE) listener port; null = no listener (tests). 0 picks a free port. */
+  readonly dicomPort: number | null;
+  /** Our AE title: the called AE title associations must use. */
+  readonly aeTitle: string;
+  readonly dicomMaxAssociations: number;
+  /** Largest PDU we receive (announced to peers). */
+  readonly dicomMaxPdu: number;
+  /** An association idle this long is aborted. */
+  readonly dicomIdleSeconds: number;
+  /** C-STORE durability: fsync + index per instance, or group commit across associations. */
+  readonly dimseDurability: 'instance' | 'batch';
+  /** Accept associations from calling AE titles that are not registered peers (admins can switch it at run time). */
+  readonly dicomAcceptAny: boolean;
+  /** JSON array of peers upserted at start. */
+  readonly dicomPeersFile: string | null;
+  /** Optional DICOM TLS listener: port plus PEM certificate/key (and CA to require client certificates). */
+  readonly dicomTlsPort: number | null;
+  readonly dicomTlsCert: string | null;
+  readonly dicomTlsKey: string | null;
+  readonly dicomTlsCa: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,11 +79,28 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     fsync: bool(env, 'HOICHAN_FSYNC', true),
     maxInstanceBytes: int(env, 'HOICHAN_MAX_INSTANCE_BYTES', 4 * 1024 * 1024 * 1024),
     logLevel: env.HOICHAN_LOG_LEVEL || 'info',
+    dicomPort: /^(off|none|false)$/i.test(env.HOICHAN_DICOM_PORT ?? '') ? null : int(env, 'HOICHAN_DICOM_PORT', 11112),
+    aeTitle: (env.HOICHAN_AE_TITLE || 'HOICHAN').trim(),
+    dicomMaxAssociations: int(env, 'HOICHAN_DICOM_MAX_ASSOCIATIONS', 16),
+    dicomMaxPdu: int(env, 'HOICHAN_DICOM_MAX_PDU', 16384),
+    dicomIdleSeconds: int(env, 'HOICHAN_DICOM_IDLE_SECONDS', 60),
+    dimseDurability: (env.HOICHAN_DIMSE_DURABILITY || 'instance') as Config['dimseDurability'],
+    dicomAcceptAny: bool(env, 'HOICHAN_DICOM_ACCEPT_ANY', false),
+    dicomPeersFile: env.HOICHAN_DICOM_PEERS_FILE || null,
+    dicomTlsPort: env.HOICHAN_DICOM_TLS_PORT ? int(env, 'HOICHAN_DICOM_TLS_PORT', 0) : null,
+    dicomTlsCert: env.HOICHAN_DICOM_TLS_CERT || null,
+    dicomTlsKey: env.HOICHAN_DICOM_TLS_KEY || null,
+    dicomTlsCa: env.HOICHAN_DICOM_TLS_CA || null,
     ...overrides,
   };
   if (cfg.databaseUrl && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
     throw new Error('HOICHAN_DATABASE_URL must start with postgres://');
   }
   if (!/^[a-z_][a-z0-9_]*$/.test(cfg.databaseSchema)) throw new Error('HOICHAN_DATABASE_SCHEMA must be a plain identifier');
+  if (cfg.dimseDurability !== 'instance' && cfg.dimseDurability !== 'batch') throw new Error('HOICHAN_DIMSE_DURABILITY must be instance or batch');
+  if (!cfg.aeTitle || cfg.aeTitle.length > 16 || /[\\\x00-\x1f]/.test(cfg.aeTitle)) throw new Error('HOICHAN_AE_TITLE must be 1-16 characters without backslash');
+  if (cfg.dicomMaxPdu !== 0 && (cfg.dicomMaxPdu < 4096 || cfg.dicomMaxPdu > 0x7fffffff)) throw new Error('HOICHAN_DICOM_MAX_PDU must be 0 (no limit) or at least 4096');
+  if (cfg.dicomMaxAssociations < 1) throw new Error('HOICHAN_DICOM_MAX_ASSOCIATIONS must be at least 1');
+  if (cfg.dicomTlsPort !== null && (!cfg.dicomTlsCert || !cfg.dicomTlsKey)) throw new Error('HOICHAN_DICOM_TLS_PORT needs HOICHAN_DICOM_TLS_CERT and HOICHAN_DICOM_TLS_KEY');
   return Object.freeze(cfg);
 }

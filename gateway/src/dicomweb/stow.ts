@@ -21,8 +21,8 @@ const PARSE_ERRORS: Record<DicomParseError['reason'], ErrorCode> = {
   unsupported: 'HOI_ERR_UNSUPPORTED',
 };
 
-/** Parsing reads at most this much of a large part: headers end long before, at the pixel data. */
-const HEADER_WINDOW = 64 * 1024 * 1024;
+/** A large part's header is parsed from its first bytes (headers end at the pixel data), with one wider retry. */
+const HEADER_WINDOWS = [4 * 1024 * 1024, 256 * 1024 * 1024];
 /** Instances are indexed in batches of this size so an enormous request never piles up in memory. */
 const BATCH = 100;
 
@@ -59,15 +59,27 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       };
       if (p.tooBig) return fail('HOI_ERR_TOO_LARGE', `part ${parts} exceeds ${opts.maxInstanceBytes} bytes`);
       if (p.contentType && !/^application\/dicom\s*(;|$)/i.test(p.contentType)) return fail('HOI_ERR_UNSUPPORTED_MEDIA', `part ${parts} is ${p.contentType}, not application/dicom`);
-      const bytes = p.temp.memory ?? p.temp.head(HEADER_WINDOW);
-      if (bytes.length === 0) return fail('HOI_ERR_NOT_DICOM', `part ${parts} is empty`);
+      const whole = p.temp.memory;
       let parsed;
       try {
-        parsed = parseInstance(bytes);
+        if (whole) {
+          if (whole.length === 0) return fail('HOI_ERR_NOT_DICOM', `part ${parts} is empty`);
+          parsed = parseInstance(whole);
+        } else {
+          for (const [i, window] of HEADER_WINDOWS.entries()) {
+            try {
+              parsed = parseInstance(p.temp.head(window), { partial: true });
+              break;
+            } catch (err) {
+              if (!(err instanceof DicomParseError && err.reason === 'truncated' && i < HEADER_WINDOWS.length - 1)) throw err;
+            }
+          }
+        }
       } catch (err) {
         if (err instanceof DicomParseError) return fail(PARSE_ERRORS[err.reason], `part ${parts}: ${err.message}`);
         return fail('HOI_ERR_NOT_DICOM', `part ${parts}: ${(err as Error).message}`);
       }
+      if (!parsed) return fail('HOI_ERR_NOT_DICOM', `part ${parts}: unreadable header`);
       const f = parsed.fields;
       if (studyUid && f.studyInstanceUid !== studyUid) {
         return fail('HOI_ERR_STUDY_MISMATCH', `instance ${f.sopInstanceUid} belongs to study ${f.studyInstanceUid}, not ${studyUid}`, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid });

@@ -4,8 +4,8 @@ import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore, TempBlob } from './BlobStore.js';
 
-/** Bodies up to this size are also kept in memory, so parsing needs no second read. */
-const MEMORY_LIMIT = 64 * 1024 * 1024;
+/** Bodies up to this size are also kept in memory, so parsing needs no second read; larger ones are read back. */
+const MEMORY_LIMIT = 16 * 1024 * 1024;
 
 let tempCounter = 0;
 

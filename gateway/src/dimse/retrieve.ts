@@ -1,0 +1,101 @@
+import type { Archive, InstanceLocation } from '../archive/Archive.js';
+import type { QidoQuery } from '../dicomweb/qido/parseQuery.js';
+import { MAX_RESULTS, runQuery } from '../dicomweb/qido/runQuery.js';
+import { findAttribute } from '../dicomweb/qido/attributes.js';
+import { HoiError } from '../errors.js';
+import { STATUS } from './command.js';
+import { TAG, type ParsedIdentifier } from './identifier.js';
+import { datasetOffset } from './part10.js';
+
+/** The unique keys a C-MOVE/C-GET may name (relational: any of them, whatever the level). */
+const UNIQUE_KEYS: [number, string][] = [
+  [TAG.patientId, 'PatientID'],
+  [TAG.studyInstanceUid, 'StudyInstanceUID'],
+  [TAG.seriesInstanceUid, 'SeriesInstanceUID'],
+  [TAG.sopInstanceUid, 'SOPInstanceUID'],
+];
+
+/** Instances a C-MOVE/C-GET identifier names, in study/series/instance order. */
+export async function instancesFor(archive: Archive, ident: ParsedIdentifier): Promise<InstanceLocation[]> {
+  const filters = UNIQUE_KEYS.flatMap(([tag, name]) => {
+    const v = ident.text(tag);
+    return v && !/^\*+$/.test(v) ? [{ attr: findAttribute(name)!, value: v }] : [];
+  });
+  if (!filters.length) throw new HoiError('HOI_ERR_BAD_REQUEST', 'the identifier names no patient, study, series or instance');
+  const wanted = new Map<string, Set<string>>();
+  for (let offset = 0; ; offset += MAX_RESULTS) {
+    const q: QidoQuery = { filters, includeTags: [], includeAll: false, limit: MAX_RESULTS, offset, fuzzy: false, ignored: [] };
+    const page = await runQuery(archive.db, 'instance', q, {}, '');
+    for (const item of page.items) {
+      const o = JSON.parse(item) as Record<string, { Value?: string[] } | undefined>;
+      const study = o['0020000D']?.Value?.[0];
+      const sop = o['00080018']?.Value?.[0];
+      if (!study || !sop) continue;
+      let set = wanted.get(study);
+      if (!set) wanted.set(study, (set = new Set()));
+      set.add(sop);
+    }
+    if (!page.more) break;
+  }
+  const out: InstanceLocation[] = [];
+  for (const [study, sops] of wanted) for (const loc of await archive.locate(study)) if (sops.has(loc.sopUid)) out.push(loc);
+  return out;
+}
+
+export interface SubOpCounts {
+  remaining: number;
+  completed: number;
+  failed: number;
+  warning: number;
+  failedUids: string[];
+}
+
+/** Status of a C-STORE sub-operation as counted by C-MOVE/C-GET (PS3.4 C.4.2.1.5). */
+export function countSubOp(c: SubOpCounts, sopUid: string, status: number): void {
+  c.remaining--;
+  if (status === STATUS.success) c.completed++;
+  else if (status === 0x0001 || (status & 0xf000) === 0xb000) c.warning++;
+  else {
+    c.failed++;
+    c.failedUids.push(sopUid);
+  }
+}
+
+/** Final C-MOVE/C-GET status from the counts. */
+export function finalStatus(c: SubOpCounts, cancelled: boolean): number {
+  if (cancelled) return STATUS.cancel;
+  if (c.failed || c.warning) return c.completed || c.warning ? STATUS.subOpsFailed : STATUS.outOfResourcesSubOps;
+  return STATUS.success;
+}
+
+/**
+ * Runs the sub-operations: reads each instance's stored dataset (the next one is read while the current
+ * one is sent) and hands it to `send`, reporting counts after each.
+ */
+export async function runSubOps(
+  archive: Archive, items: InstanceLocation[],
+  send: (loc: InstanceLocation, dataset: Buffer) => Promise<number>,
+  progress: (c: SubOpCounts) => Promise<void>,
+  cancelled: () => boolean,
+): Promise<SubOpCounts & { cancelled: boolean }> {
+  const c: SubOpCounts = { remaining: items.length, completed: 0, failed: 0, warning: 0, failedUids: [] };
+  const read = (loc: InstanceLocation) => archive.blobs.read(loc.blobKey).then((b) => b.subarray(datasetOffset(b)));
+  let next: Promise<Buffer> | null = items.length ? read(items[0]!) : null;
+  next?.catch(() => undefined);
+  for (let i = 0; i < items.length; i++) {
+    if (cancelled()) return { ...c, cancelled: true };
+    const loc = items[i]!;
+    const current = next!;
+    next = i + 1 < items.length ? read(items[i + 1]!) : null;
+    next?.catch(() => undefined);
+    let status: number;
+    try {
+      status = await send(loc, await current);
+    } catch {
+      status = STATUS.outOfResources;
+    }
+    countSubOp(c, loc.sopUid, status);
+    await progress(c);
+  }
+  return { ...c, cancelled: false };
+}
