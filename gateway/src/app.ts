@@ -11,6 +11,7 @@ import { stowRoutes } from './dicomweb/stow.js';
 import { qidoRoutes } from './dicomweb/qido.js';
 import { wadoRoutes } from './dicomweb/wado.js';
 import { adminRoutes } from './api/admin.js';
+import { viewerStatic, viewerDistDir } from './api/viewerStatic.js';
 import { createDimse, peersRoutes, type Dimse } from './dimse/index.js';
 import { parseInstance } from './dicom/index.js';
 import { HoiError } from './errors.js';
@@ -81,6 +82,8 @@ export async function build(config: Config): Promise<Gateway> {
     await dw.register(qidoRoutes, { db: index.db });
     await dw.register(wadoRoutes, { archive, isAdmin });
   }, { prefix: '/dicom-web' });
+  const viewerDir = viewerDistDir();
+  if (viewerDir) await app.register(viewerStatic, { dir: viewerDir });
   await app.ready();
   await dimse.listen();
   ready = true;

@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 export interface Part {
   contentType: string;
   location?: string;
-  body: () => Promise<Buffer | Readable>;
+  /** The part's bytes; a Readable for bodies too large to hold. */
+  body: () => Buffer | Readable | Promise<Buffer | Readable>;
 }
 
 /** A fresh boundary per response (never guessable from content). */
@@ -12,22 +13,53 @@ export function newBoundary(): string {
   return `hoichan-${crypto.randomBytes(12).toString('hex')}`;
 }
 
+const CRLF = Buffer.from('\r\n');
+
 /**
- * Streams parts as multipart/related, fetching each body only when the previous one has been
- * consumed, so a study of any size goes out with one instance in memory at a time.
+ * Streams parts as multipart/related, fetching each body only when the consumer wants more, so a study of
+ * any size goes out with about one instance in memory. A Buffer body goes out as one push with its part
+ * header (far cheaper than many small chunks); a Readable body is relayed with backpressure.
  */
-export function multipartStream(boundary: string, parts: AsyncIterable<Part> | Iterable<Part>): Readable {
-  async function* gen(): AsyncGenerator<Buffer> {
-    for await (const p of parts) {
+export function multipartStream(boundary: string, parts: Part[]): Readable {
+  let next = 0;
+  let pumping = false;
+  let ended = false;
+  let wake: (() => void) | null = null;
+
+  const out = new Readable({
+    highWaterMark: 4 * 1024 * 1024,
+    read() {
+      if (wake) {
+        const w = wake;
+        wake = null;
+        w();
+        return;
+      }
+      if (pumping || ended) return;
+      pumping = true;
+      pump().then(() => { pumping = false; }, (err: Error) => out.destroy(err));
+    },
+  });
+  const room = (): Promise<void> => new Promise((res) => { wake = res; });
+
+  async function pump(): Promise<void> {
+    while (next < parts.length) {
+      const p = parts[next++]!;
       let head = `--${boundary}\r\nContent-Type: ${p.contentType}\r\n`;
       if (p.location) head += `Content-Location: ${p.location}\r\n`;
-      yield Buffer.from(head + '\r\n');
+      head += '\r\n';
       const body = await p.body();
-      if (Buffer.isBuffer(body)) yield body;
-      else for await (const chunk of body) yield chunk as Buffer;
-      yield Buffer.from('\r\n');
+      if (Buffer.isBuffer(body)) {
+        if (!out.push(Buffer.concat([Buffer.from(head), body, CRLF]))) return;
+        continue;
+      }
+      out.push(Buffer.from(head));
+      for await (const chunk of body) if (!out.push(chunk as Buffer)) await room();
+      if (!out.push(CRLF)) return;
     }
-    yield Buffer.from(`--${boundary}--\r\n`);
+    ended = true;
+    out.push(Buffer.from(`--${boundary}--\r\n`));
+    out.push(null);
   }
-  return Readable.from(gen(), { objectMode: false });
+  return out;
 }

@@ -19,6 +19,7 @@ export interface BlobStore {
   /** Moves finished temps into place under their keys, durably (rename + directory fsync). */
   commit(items: { temp: TempBlob; key: string }[]): Promise<void>;
   read(key: string): Promise<Buffer>;
+  readSync(key: string): Buffer;
   stream(key: string, range?: { start: number; end: number }): Readable;
   remove(key: string): Promise<void>;
   exists(key: string): boolean;

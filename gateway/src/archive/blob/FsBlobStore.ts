@@ -125,6 +125,10 @@ export class FsBlobStore implements BlobStore {
     return fs.promises.readFile(this.abs(key));
   }
 
+  readSync(key: string): Buffer {
+    return fs.readFileSync(this.abs(key));
+  }
+
   stream(key: string, range?: { start: number; end: number }): Readable {
     return fs.createReadStream(this.abs(key), range ? { start: range.start, end: range.end } : {});
   }
