@@ -68,8 +68,12 @@ describe('HTTP behaviour of the running gateway', () => {
     const before = peakRssMb(gw.child.pid!);
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${gw.url}/dicom-web/studies`, { method: 'POST', auth: basic, headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          if (res.statusCode !== 200) console.error('STOW answered', res.statusCode, res.headers.warning, text.slice(0, 500));
+          resolve(res.statusCode!);
+        });
       });
       req.on('error', reject);
       Readable.from(generate()).pipe(req);

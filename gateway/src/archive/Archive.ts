@@ -108,7 +108,7 @@ export class Archive extends EventEmitter {
     });
 
     if (toPlace.length) {
-      const jfile = this.journal.open([...toPlace.map((p) => p.key), ...toPlace.flatMap((p) => (p.replaces ? [p.replaces.blob_key] : []))]);
+      const jfile = await this.journal.open([...toPlace.map((p) => p.key), ...toPlace.flatMap((p) => (p.replaces ? [p.replaces.blob_key] : []))]);
       try {
         await this.blobs.commit(toPlace.map((p) => ({ temp: p.cand.temp, key: p.key })));
         await this.db.transaction().execute((trx) => this.indexBatch(trx, toPlace));
@@ -214,7 +214,7 @@ export class Archive extends EventEmitter {
     q = level === 'study' ? q.where('studies.study_uid', '=', uid) : level === 'series' ? q.where('series.series_uid', '=', uid) : q.where('instances.sop_uid', '=', uid);
     const rows = await q.execute();
     if (!rows.length) throw new HoiError('HOI_ERR_NOT_FOUND', `${level} ${uid} not found`);
-    const jfile = this.journal.open(rows.map((r) => r.blob_key));
+    const jfile = await this.journal.open(rows.map((r) => r.blob_key));
     await this.db.transaction().execute(async (trx) => {
       const studyPks = [...new Set(rows.map((r) => r.study_pk))];
       const seriesPks = [...new Set(rows.map((r) => r.series_pk))];

@@ -13,14 +13,14 @@ export class Journal {
     fs.mkdirSync(dir, { recursive: true });
   }
 
-  open(keys: string[]): string {
+  async open(keys: string[]): Promise<string> {
     const file = path.join(this.dir, `${process.pid}-${Date.now()}-${seq++}.json`);
-    const fd = fs.openSync(file, 'wx');
+    const fh = await fs.promises.open(file, 'wx');
     try {
-      fs.writeSync(fd, JSON.stringify(keys));
-      if (this.fsync) fs.fsyncSync(fd);
+      await fh.writeFile(JSON.stringify(keys));
+      if (this.fsync) await fh.sync();
     } finally {
-      fs.closeSync(fd);
+      await fh.close();
     }
     return file;
   }

@@ -111,6 +111,7 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       onDone: () => undefined,
     });
 
+    const t0 = performance.now();
     try {
       for await (const chunk of req.body as AsyncIterable<Buffer>) {
         parser.write(chunk);
@@ -133,6 +134,8 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       return sendProblem(reply, new HoiError('HOI_ERR_BAD_REQUEST', `no DICOM part could be read from the multipart body (${why}); check the boundary`));
     }
 
+    const t1 = performance.now();
+    let fsyncMs = 0;
     const outcomes = [];
     for (let i = 0; i < got.candidates.length; i += BATCH) {
       const batch = got.candidates.slice(i, i + BATCH);
@@ -146,8 +149,10 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
           got.failures.push({ sopClassUid: cand.parsed.fields.sopClassUid, sopInstanceUid: cand.parsed.fields.sopInstanceUid, error: new HoiError('HOI_ERR_STORAGE', (err as Error).message) });
         }
       }
+      fsyncMs += performance.now() - t1;
       outcomes.push(...(await opts.archive.store(ready)));
     }
+    req.log.debug({ parts, receiveMs: Math.round(t1 - t0), fsyncWaitMs: Math.round(fsyncMs), storeMs: Math.round(performance.now() - t1 - fsyncMs) }, 'STOW timing');
     const { status, body } = stowResponse(outcomes, got.failures, baseUrlOf(req), studyUid);
     const warnings = [...got.failures.map((f) => f.error.message), ...outcomes.flatMap((o) => (o.status === 'failed' ? [o.error.message] : []))];
     if (warnings.length) reply.header('warning', warnings.slice(0, 20).map((w) => `299 hoichan ${JSON.stringify(w.replace(/[^\x20-\x7e]/g, '?'))}`).join(', '));

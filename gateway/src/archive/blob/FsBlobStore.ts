@@ -11,44 +11,42 @@ let tempCounter = 0;
 
 class FsTempBlob implements TempBlob {
   readonly path: string;
-  private fd: number | null;
+  /** Open only once a body outgrows memory: opening a file waits on the filesystem journal, which busy fsyncs hold. */
+  private fd: number | null = null;
   private hash = crypto.createHash('sha256');
   private size = 0;
   private chunks: Buffer[] | null = [];
   private buffered: Buffer | null = null;
   private done = false;
+  private discarded = false;
 
   constructor(dir: string, private readonly fsync: boolean) {
     this.path = path.join(dir, `${process.pid}-${Date.now()}-${tempCounter++}.part`);
-    this.fd = fs.openSync(this.path, 'wx', 0o640);
   }
 
   write(chunk: Uint8Array): void {
-    if (this.fd === null) throw new Error('temp blob closed');
+    if (this.done || this.discarded) throw new Error('temp blob closed');
     // No copy: chunks are fresh socket (or parser-concatenated) buffers that nobody rewrites.
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.hash.update(b);
     this.size += b.length;
     if (this.chunks && this.size <= MEMORY_LIMIT) {
-      // Small bodies are written once, at finish(): one writev instead of a syscall per socket chunk.
       this.chunks.push(b);
       return;
     }
     if (this.chunks) {
-      this.flushChunks();
+      // Spill: from here on the body streams to disk and memory holds nothing.
+      this.fd = fs.openSync(this.path, 'wx+', 0o640); // read back too: head() parses its start
+      if (this.chunks.length) writeAll(this.fd, Buffer.concat(this.chunks));
       this.chunks = null;
+      this.buffered = null;
     }
-    writeAll(this.fd, b);
-  }
-
-  private flushChunks(): void {
-    if (!this.chunks?.length || this.fd === null) return;
-    writeAll(this.fd, this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
+    writeAll(this.fd!, b);
   }
 
   get memory(): Buffer | null {
     if (!this.chunks) return null;
-    if (!this.buffered) this.buffered = Buffer.concat(this.chunks);
+    if (!this.buffered) this.buffered = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     return this.buffered;
   }
 
@@ -56,34 +54,31 @@ class FsTempBlob implements TempBlob {
     const mem = this.memory;
     if (mem) return mem.subarray(0, n);
     const out = Buffer.alloc(Math.min(n, this.size));
-    const fd = fs.openSync(this.path, 'r');
-    try {
-      fs.readSync(fd, out, 0, out.length, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fs.readSync(this.fd!, out, 0, out.length, 0);
     return out;
   }
 
   async finish(): Promise<{ size: number; sha256: string }> {
-    if (this.fd === null) throw new Error('temp blob closed');
-    const fd = this.fd;
-    if (!this.done) {
-      this.done = true;
-      if (this.chunks) {
-        const whole = this.memory!;
-        writeAll(fd, whole);
-      }
-      // fsync on the libuv pool: several in flight share one journal commit of the filesystem.
+    if (this.done || this.discarded) throw new Error('temp blob closed');
+    this.done = true;
+    // Open, write, fsync and close on the libuv pool: the other core does the copying while this one
+    // parses the next part, and several fsyncs in flight share one journal commit.
+    const fd = this.fd ?? (await new Promise<number>((res, rej) => fs.open(this.path, 'wx', 0o640, (e, f) => (e ? rej(e) : res(f)))));
+    this.fd = fd;
+    try {
+      if (this.chunks?.length) await writevAll(fd, this.memory ? [this.memory] : this.chunks);
       if (this.fsync) await new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
-      fs.closeSync(fd);
+    } finally {
+      await new Promise<void>((res) => fs.close(fd, () => res()));
       this.fd = null;
     }
+    if (this.discarded) fs.rmSync(this.path, { force: true });
     return { size: this.size, sha256: this.hash.digest('hex') };
   }
 
   discard(): void {
-    if (this.fd !== null) {
+    this.discarded = true;
+    if (this.fd !== null && !this.done) {
       try { fs.closeSync(this.fd); } catch { /* already closed */ }
       this.fd = null;
     }
@@ -121,17 +116,11 @@ export class FsBlobStore implements BlobStore {
   }
 
   async commit(items: { temp: TempBlob; key: string }[]): Promise<void> {
-    const dirs = new Set<string>();
-    for (const { temp, key } of items) {
-      const dest = this.abs(key);
-      const dir = path.dirname(dest);
-      if (!dirs.has(dir)) fs.mkdirSync(dir, { recursive: true });
-      dirs.add(dir);
-      fs.renameSync((temp as FsTempBlob).path, dest);
-    }
-    if (!this.fsync) return;
-    // The renames are durable only once their directories are synced.
-    await Promise.all([...dirs].map((d) => fsyncDir(d)));
+    const dirs = new Set(items.map(({ key }) => path.dirname(this.abs(key))));
+    await Promise.all([...dirs].map((d) => fs.promises.mkdir(d, { recursive: true })));
+    // Renames and directory syncs on the pool, in parallel: they wait on the journal, not on this thread.
+    await Promise.all(items.map(({ temp, key }) => fs.promises.rename((temp as FsTempBlob).path, this.abs(key))));
+    if (this.fsync) await Promise.all([...dirs].map((d) => fsyncDir(d)));
   }
 
   read(key: string): Promise<Buffer> {
@@ -158,6 +147,24 @@ export class FsBlobStore implements BlobStore {
 function writeAll(fd: number, b: Buffer): void {
   let off = 0;
   while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+}
+
+async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {
+  let list = chunks;
+  while (list.length) {
+    const written = await new Promise<number>((res, rej) => fs.writev(fd, list, (e, n) => (e ? rej(e) : res(n))));
+    // Partial writes are rare on regular files; drop what went out and go on with the rest.
+    let left = written;
+    const rest: Buffer[] = [];
+    for (const c of list) {
+      if (left >= c.length) left -= c.length;
+      else {
+        rest.push(left > 0 ? c.subarray(left) : c);
+        left = 0;
+      }
+    }
+    list = rest;
+  }
 }
 
 function fsyncDir(dir: string): Promise<void> {
