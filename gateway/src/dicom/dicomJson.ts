@@ -1,145 +1,206 @@
 import type { DataSet, Element } from 'dicom-parser';
-import { implicitVr } from '../render/implicitVr.js';
-import { CHARSET_VRS, decodeText } from './charsets.js';
+import { charsetDecoder, type CharsetDecoder } from './charsets.js';
+import { itemsOf } from './items.js';
+import { DicomParseError } from './types.js';
+import { attributeTags, binaryNumbers, decimal, personName, stringValues, type ValueContext } from './values.js';
+import { BINARY_VRS, PIXEL_TAGS, VRS, resolveVr, type VrContext } from './vr.js';
 
-/** Binary values above this size become BulkDataURI; smaller ones are inlined (base64). */
-const INLINE_LIMIT = 1024;
-const BINARY = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
-const BULK_ALWAYS = new Set(['x7fe00010', 'x7fe00008', 'x7fe00009']);
+/** Binary values up to this size are inlined (base64); larger ones, and pixel data, become BulkDataURIs. */
+export const INLINE_BINARY_LIMIT = 1024;
 
-export interface JsonContext {
-  byteArray: Uint8Array;
-  littleEndian: boolean;
-  explicitVr: boolean;
-  charsets: string[];
-  /** `{{BASE}}/studies/<s>/series/<se>/instances/<i>/bulk` */
-  bulkBase: string;
-  pixelRepresentation: number;
-  bitsAllocated: number;
+export interface JsonContext extends ValueContext, VrContext {
+  /** Prefix of every BulkDataURI, e.g. "{{BASE}}/studies/<s>/series/<se>/instances/<i>/bulk/". */
+  readonly bulkBase: string;
 }
 
-const hex = (tag: string): string => tag.slice(1).toUpperCase();
+const UNDEFINED_LENGTH = 0xffffffff;
 
-/** The VR of an element: as written (explicit VR), else from the dictionary, private creators as LO. */
-export function vrOf(el: Element, ctx: JsonContext): string {
-  if (el.vr) return el.vr;
-  if (el.items) return 'SQ';
-  const group = parseInt(el.tag.slice(1, 5), 16);
-  const elem = parseInt(el.tag.slice(5, 9), 16);
-  if (group % 2 === 1) return elem >= 0x10 && elem <= 0xff ? 'LO' : 'UN';
-  return implicitVr(el.tag, ctx);
-}
-
-function raw(el: Element, ctx: JsonContext): Uint8Array {
-  return ctx.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
-}
-
-function text(el: Element, ctx: JsonContext, vr: string): string {
-  const bytes = raw(el, ctx);
-  if (CHARSET_VRS.has(vr)) return decodeText(bytes, ctx.charsets);
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
-}
-
-function numbers(el: Element, ctx: JsonContext, size: number, read: (dv: DataView, off: number, le: boolean) => number | bigint): (number | string)[] {
-  const b = raw(el, ctx);
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out: (number | string)[] = [];
-  for (let off = 0; off + size <= b.length; off += size) {
-    const v = read(dv, off, ctx.littleEndian);
-    out.push(typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
+const upperTags = new Map<string, string>();
+/** 'x0008103e' → '0008103E' (cached: the same few hundred tags come back for every instance). */
+export function tagKey(tag: string): string {
+  let k = upperTags.get(tag);
+  if (k === undefined) {
+    k = tag.slice(1).toUpperCase();
+    if (upperTags.size < 100_000) upperTags.set(tag, k);
   }
+  return k;
+}
+
+/** File meta, group lengths, and groups FFFx (items/delimiters, trailing padding, digital signatures) are left out. */
+function skipped(tag: string): boolean {
+  return (tag.charCodeAt(4) === 0x32 && tag.startsWith('x0002')) || tag.endsWith('0000') || tag.startsWith('xfff');
+}
+
+/** The element tags of a dataset worth writing, in ascending order (files are, almost always, already). */
+export function orderedTags(ds: DataSet): string[] {
+  const all = Object.keys(ds.elements);
+  const tags: string[] = [];
+  let sorted = true;
+  for (let i = 0; i < all.length; i++) {
+    const tag = all[i]!;
+    if (skipped(tag)) continue;
+    if (sorted && tags.length && tags[tags.length - 1]! > tag) sorted = false;
+    tags.push(tag);
+  }
+  return sorted ? tags : tags.sort();
+}
+
+/** A dataset (or sequence item) as one DICOM JSON object (PS3.18 Annex F). */
+export function datasetJson(ds: DataSet, ctx: JsonContext, pathPrefix = ''): string {
+  // An item may name its own character set (PS3.3 C.12.1.1.2) or carry its own image (Icon Image Sequence).
+  if (pathPrefix) ctx = itemContext(ds, ctx);
+  let out = '{';
+  let first = true;
+  for (const tag of orderedTags(ds)) {
+    const key = tagKey(tag);
+    out += `${first ? '' : ','}"${key}":${elementJson(ds.elements[tag]!, ctx, pathPrefix + key)}`;
+    first = false;
+  }
+  return out + '}';
+}
+
+function itemContext(ds: DataSet, ctx: JsonContext): JsonContext {
+  const cs = ds.elements.x00080005;
+  const bits = ds.elements.x00280100;
+  const rep = ds.elements.x00280103;
+  if (!cs && !bits && !rep) return ctx;
+  const u16 = (el: Element | undefined, dflt: number): number =>
+    el && el.length >= 2 ? (ctx.littleEndian ? ctx.bytes.readUInt16LE(el.dataOffset) : ctx.bytes.readUInt16BE(el.dataOffset)) : dflt;
+  return {
+    ...ctx,
+    charset: cs ? charsetDecoder(ctx.bytes.toString('latin1', cs.dataOffset, cs.dataOffset + cs.length)) : ctx.charset,
+    bitsAllocated: u16(bits, ctx.bitsAllocated),
+    pixelRepresentation: u16(rep, ctx.pixelRepresentation),
+  };
+}
+
+/**
+ * One element's JSON object: `{"vr":"XX"}` plus its value as "Value", "InlineBinary" or "BulkDataURI".
+ * `tagPath` names the element for its BulkDataURI: "7FE00010", or "00081140/0/00081155" inside items.
+ */
+export function elementJson(el: Element, ctx: JsonContext, tagPath: string): string {
+  const written = el.vr;
+  // Explicit VR as written is by far the common case: skip the resolution.
+  let vr = ctx.explicitVr && written !== undefined && written !== 'UN' && VRS.has(written) ? written : resolveVr(el, ctx, ctx.littleEndian);
+  if (vr === 'SQ' || vr === 'UN') {
+    const items = itemsOf(el, ctx.bytes);
+    // Items recovered from a UN or implicit private value are implicit VR, whatever the file's encoding.
+    if (items) return sequenceJson(items, items === el.items || !ctx.explicitVr ? ctx : { ...ctx, explicitVr: false }, tagPath);
+    if (vr === 'SQ') vr = 'UN';
+  }
+  const undefinedLength = el.length === UNDEFINED_LENGTH || el.encapsulatedPixelData === true;
+  if (PIXEL_TAGS.has(el.tag) || (BINARY_VRS.has(vr) && (undefinedLength || el.length > INLINE_BINARY_LIMIT))) {
+    return `{"vr":"${vr}","BulkDataURI":${JSON.stringify(ctx.bulkBase + tagPath)}}`;
+  }
+  if (el.length === 0) return `{"vr":"${vr}"}`;
+  if (el.dataOffset + el.length > ctx.bytes.length) {
+    throw new DicomParseError('truncated', `element ${tagKey(el.tag)} runs past the end of the data`);
+  }
+  if (BINARY_VRS.has(vr)) return `{"vr":"${vr}","InlineBinary":"${inlineBinary(el, vr, ctx)}"}`;
+  const values = valuesJson(el, vr, ctx);
+  return values === null ? `{"vr":"${vr}"}` : `{"vr":"${vr}","Value":[${values}]}`;
+}
+
+function sequenceJson(items: Element[], ctx: JsonContext, tagPath: string): string {
+  if (!items.length) return '{"vr":"SQ"}';
+  let out = '{"vr":"SQ","Value":[';
+  for (let i = 0; i < items.length; i++) {
+    const ds = items[i]!.dataSet;
+    out += (i ? ',' : '') + (ds ? datasetJson(ds, ctx, `${tagPath}/${i}/`) : '{}');
+  }
+  return out + ']}';
+}
+
+/** The comma-joined JSON values, or null when the element holds no value. */
+function valuesJson(el: Element, vr: string, ctx: JsonContext): string | null {
+  switch (vr) {
+    case 'US': case 'SS': case 'UL': case 'SL': case 'FL': case 'FD': case 'UV': case 'SV': {
+      const nums = binaryNumbers(el, vr, ctx);
+      if (!nums.length) return null;
+      let out = numberJson(nums[0]!);
+      for (let i = 1; i < nums.length; i++) out += ',' + numberJson(nums[i]!);
+      return out;
+    }
+    case 'AT': {
+      const tags = attributeTags(el, ctx);
+      return tags.length ? tags.map((t) => `"${t}"`).join(',') : null;
+    }
+  }
+  const strings = stringValues(el, vr, ctx);
+  if (!strings.length) return null;
+  if (strings.length === 1) return valueJson(strings[0]!, vr);
+  let out = valueJson(strings[0]!, vr);
+  for (let i = 1; i < strings.length; i++) out += ',' + valueJson(strings[i]!, vr);
   return out;
 }
 
-function splitValues(s: string, vr: string): string[] {
-  const single = vr === 'LT' || vr === 'ST' || vr === 'UT' || vr === 'UR';
-  const parts = single ? [s] : s.split('\\');
-  return parts.map((p) => (vr === 'UI' ? p.replace(/\0+$/, '').trim() : single ? p.replace(/[\0 ]+$/, '') : p.replace(/\0+$/, '').trim()));
+/** One string value in its JSON form: number for DS/IS, object for PN, null when empty (PS3.18 F.2.5). */
+function valueJson(s: string, vr: string): string {
+  if (s === '') return 'null';
+  if (vr === 'DS' || vr === 'IS') return JSON_NUMBER.test(s) ? s : numberJson(decimal(s));
+  if (vr === 'PN') {
+    const pn = personName(s);
+    if (!pn) return 'null';
+    let out = '';
+    if (pn.Alphabetic !== undefined) out += ',"Alphabetic":' + quote(pn.Alphabetic);
+    if (pn.Ideographic !== undefined) out += ',"Ideographic":' + quote(pn.Ideographic);
+    if (pn.Phonetic !== undefined) out += ',"Phonetic":' + quote(pn.Phonetic);
+    return '{' + out.slice(1) + '}';
+  }
+  return quote(s);
 }
 
-/** The JSON text of one element's value part (after `"vr":"XX"`), or '' when it has no value. */
-function valueJson(el: Element, vr: string, ctx: JsonContext, path: string): string {
-  if (vr === 'SQ') {
-    const items = (el.items ?? []).map((it, i) => datasetJson(it.dataSet!, ctx, `${path}/${i}`));
-    return items.length ? `,"Value":[${items.join(',')}]` : '';
+/** A DS/IS text that already is a JSON number of ordinary size goes out as written (same value, no reformatting). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d{0,15})(?:\.\d{1,17})?(?:[eE][+-]?\d{1,2})?$/;
+
+/** JSON.stringify for a string, skipping the serializer when nothing needs escaping (UIDs, codes, dates...). */
+function quote(s: string): string {
+  if (s.length > 64) return JSON.stringify(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0xd800) return JSON.stringify(s);
   }
-  const undefinedLength = el.hadUndefinedLength || el.length === 0xffffffff;
-  if (BULK_ALWAYS.has(el.tag) || (BINARY.has(vr) && (el.length > INLINE_LIMIT || undefinedLength))) {
-    return `,"BulkDataURI":${JSON.stringify(`${ctx.bulkBase}/${path}`)}`;
-  }
-  if (el.length === 0) return '';
-  if (BINARY.has(vr)) return `,"InlineBinary":"${Buffer.from(raw(el, ctx)).toString('base64')}"`;
-  let values: unknown[];
-  switch (vr) {
-    case 'US': values = numbers(el, ctx, 2, (d, o, le) => d.getUint16(o, le)); break;
-    case 'SS': values = numbers(el, ctx, 2, (d, o, le) => d.getInt16(o, le)); break;
-    case 'UL': values = numbers(el, ctx, 4, (d, o, le) => d.getUint32(o, le)); break;
-    case 'SL': values = numbers(el, ctx, 4, (d, o, le) => d.getInt32(o, le)); break;
-    case 'FL': values = numbers(el, ctx, 4, (d, o, le) => d.getFloat32(o, le)); break;
-    case 'FD': values = numbers(el, ctx, 8, (d, o, le) => d.getFloat64(o, le)); break;
-    case 'UV': values = numbers(el, ctx, 8, (d, o, le) => d.getBigUint64(o, le)); break;
-    case 'SV': values = numbers(el, ctx, 8, (d, o, le) => d.getBigInt64(o, le)); break;
-    case 'AT': {
-      const b = raw(el, ctx);
-      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      values = [];
-      for (let o = 0; o + 4 <= b.length; o += 4) {
-        const g = dv.getUint16(o, ctx.littleEndian);
-        const e = dv.getUint16(o + 2, ctx.littleEndian);
-        values.push(((g << 16) | e).toString(16).padStart(8, '0').toUpperCase());
-      }
-      break;
-    }
-    case 'DS':
-    case 'IS':
-      values = splitValues(text(el, ctx, vr), vr).map((v) => {
-        if (v === '') return null;
-        const n = Number(v);
-        return Number.isFinite(n) ? n : null;
-      });
-      break;
-    case 'PN':
-      values = splitValues(text(el, ctx, vr), vr).map((v) => {
-        if (v === '') return null;
-        const [a, i, p] = v.split('=');
-        const o: Record<string, string> = {};
-        if (a) o.Alphabetic = a.trim();
-        if (i) o.Ideographic = i.trim();
-        if (p) o.Phonetic = p.trim();
-        return o;
-      });
-      break;
-    default:
-      values = splitValues(text(el, ctx, vr), vr).map((v) => (v === '' ? null : v));
-  }
-  if (values.every((v) => v === null)) return '';
-  return `,"Value":${JSON.stringify(values)}`;
+  return '"' + s + '"';
 }
 
-/** One element as `"GGGGEEEE":{...}`. */
-export function elementJson(el: Element, ctx: JsonContext, path: string): string {
-  const vr = vrOf(el, ctx);
-  return `"${hex(el.tag)}":{"vr":"${vr}"${valueJson(el, vr, ctx, path)}}`;
+function numberJson(n: number | string | null): string {
+  if (typeof n === 'string') return JSON.stringify(n); // 64-bit beyond 2^53
+  return n === null || !Number.isFinite(n) ? 'null' : String(n);
 }
 
-const skip = (tag: string): boolean => tag.startsWith('x0002') || tag.endsWith('0000') || tag.startsWith('xfffe');
+const WORD: Record<string, number> = { OW: 2, OF: 4, OL: 4, OD: 8, OV: 8 };
 
-/** A dataset (or sequence item) as a DICOM JSON object, keys in tag order, file meta and group lengths left out. */
-export function datasetJson(ds: DataSet, ctx: JsonContext, prefix = ''): string {
-  const tags = Object.keys(ds.elements).filter((t) => !skip(t)).sort();
-  const parts: string[] = [];
-  for (const t of tags) parts.push(elementJson(ds.elements[t]!, ctx, prefix ? `${prefix}/${hex(t)}` : hex(t)));
-  return `{${parts.join(',')}}`;
+/** Base64 of the value, little endian whatever the file's byte order (PS3.18 F.2.7). */
+function inlineBinary(el: Element, vr: string, ctx: JsonContext): string {
+  const value = ctx.bytes.subarray(el.dataOffset, el.dataOffset + el.length);
+  const width = WORD[vr];
+  if (ctx.littleEndian || !width) return value.toString('base64');
+  const swapped = Buffer.from(value);
+  for (let o = 0; o + width <= swapped.length; o += width) swapped.subarray(o, o + width).reverse();
+  return swapped.toString('base64');
 }
 
-/** Only the listed top-level tags (8 hex), as a DICOM JSON object. */
-export function pickJson(ds: DataSet, ctx: JsonContext, tags: readonly string[]): string {
-  const parts: string[] = [];
-  for (const t of [...tags].sort()) {
-    const el = ds.elements[`x${t.toLowerCase()}`];
-    if (el) parts.push(elementJson(el, ctx, t));
-  }
-  return `{${parts.join(',')}}`;
+export interface DicomJsonOptions {
+  explicitVr?: boolean;
+  littleEndian?: boolean;
+  /** Raw (0008,0005) value; defaults to the dataset's own. */
+  specificCharacterSet?: string;
+  /** Prefix for BulkDataURIs (the tag path is appended). */
+  bulkBase?: string;
+}
+
+/** Converts a whole dicom-parser DataSet into DICOM JSON text (see parseInstance for the usual entry point). */
+export function toDicomJson(ds: DataSet, opts: DicomJsonOptions = {}): string {
+  const bytes = Buffer.isBuffer(ds.byteArray) ? ds.byteArray : Buffer.from(ds.byteArray.buffer, ds.byteArray.byteOffset, ds.byteArray.byteLength);
+  const cs = ds.elements.x00080005;
+  const charset: CharsetDecoder = charsetDecoder(opts.specificCharacterSet ?? (cs ? bytes.toString('latin1', cs.dataOffset, cs.dataOffset + cs.length) : ''));
+  const littleEndian = opts.littleEndian ?? true;
+  const u16 = (tag: string): number => {
+    const el = ds.elements[tag];
+    return el && el.length >= 2 ? (littleEndian ? bytes.readUInt16LE(el.dataOffset) : bytes.readUInt16BE(el.dataOffset)) : 0;
+  };
+  return datasetJson(ds, {
+    bytes, littleEndian, charset, explicitVr: opts.explicitVr ?? true,
+    bitsAllocated: u16('x00280100'), pixelRepresentation: u16('x00280103'), bulkBase: opts.bulkBase ?? '',
+  });
 }
