@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // project pool thread: the machine has 2 cores and several suites start servers.
 export default defineConfig({
   test: {
-    projects: ['gateway', 'anonymizer', 'worklist', 'test'],
+    projects: ['gateway', 'anonymizer', 'worklist', 'viewer', 'test'],
     fileParallelism: true,
     maxWorkers: 2,
   },

@@ -254,7 +254,7 @@ export class ScpAssociation implements LinkHandler {
     const refusal = !caller.mayStore ? { status: STATUS.notAuthorized, comment: `${caller.aeTitle} may not store here` }
       : pc.service !== 'storage' ? { status: STATUS.sopClassNotSupported, comment: 'not a storage presentation context' }
       : null;
-    const receiver = new StoreReceiver(this.ctx.store, cmd.affectedSopClassUid ?? '', cmd.affectedSopInstanceUid ?? '', pc.transferSyntax, caller.aeTitle, refusal);
+    const receiver = new StoreReceiver(this.ctx.store, this, cmd.affectedSopClassUid ?? '', cmd.affectedSopInstanceUid ?? '', pc.transferSyntax, caller.aeTitle, refusal);
     if (cmd.hasDataset) this.pending.set(pc.id, { kind: 'store', receiver, rq: cmd });
     else void this.storeDone(pc.id, receiver, cmd);
   }

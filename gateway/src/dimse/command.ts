@@ -27,6 +27,8 @@ export const STATUS = {
   identifierMismatch: 0xa900,
   cannotUnderstand: 0xc000,
   subOpsFailed: 0xb000,
+  /** C-STORE warning: coercion of data elements. */
+  coercion: 0xb000,
   unrecognizedOperation: 0x0211,
   sopClassNotSupported: 0x0122,
   processingFailure: 0x0110,

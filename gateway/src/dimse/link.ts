@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { PduReader } from './pdu/reader.js';
-import { encodeAbort, pDataPdus } from './pdu/writer.js';
+import { encodeAbort, pDataParts, pDataPdus } from './pdu/writer.js';
 import { ABORT, PDU, PDV_COMMAND, PDV_LAST, PduError } from './pdu/types.js';
 import { decodeCommand, encodeCommand, CommandError, type Command } from './command.js';
 
@@ -95,15 +95,22 @@ export class Link {
     return this.socket.write(buf);
   }
 
-  private async writeAwait(buf: Buffer): Promise<void> {
-    if (!this.write(buf) && !this.closedAlready) await new Promise<void>((r) => this.drainWaiters.push(r));
-  }
-
-  /** Sends a command and, if given, its dataset, fragmented to the peer's maximum PDU size. */
-  async sendMessage(pcId: number, cmd: Command, dataset?: Buffer): Promise<void> {
+  /**
+   * Sends a command and, if given, its dataset, fragmented to the peer's maximum PDU size. The PDUs are
+   * written corked: one writev for the whole message, no copy of the dataset, no small packets. When this
+   * returns, the bytes are with the kernel as far as it takes them (callers may then do synchronous work,
+   * e.g. read the next file); the promise waits for the socket to drain.
+   */
+  sendMessage(pcId: number, cmd: Command, dataset?: Buffer): Promise<void> {
+    if (this.closedAlready || this.socket.destroyed) return Promise.resolve();
     const c = encodeCommand({ ...cmd, hasDataset: dataset !== undefined });
-    for (const b of pDataPdus(pcId, true, c, this.peerMaxPdu)) await this.writeAwait(b);
-    if (dataset) for (const b of pDataPdus(pcId, false, dataset, this.peerMaxPdu)) await this.writeAwait(b);
+    this.socket.cork();
+    let ok = true;
+    for (const p of pDataParts(pcId, true, c, this.peerMaxPdu)) ok = this.socket.write(p);
+    if (dataset) for (const p of pDataParts(pcId, false, dataset, this.peerMaxPdu)) ok = this.socket.write(p);
+    this.socket.uncork();
+    if (ok || this.closedAlready) return Promise.resolve();
+    return new Promise<void>((r) => this.drainWaiters.push(r));
   }
 
   /** Sends a command without a dataset and does not wait for the socket to drain (hot path responses). */

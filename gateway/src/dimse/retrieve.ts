@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Archive, InstanceLocation } from '../archive/Archive.js';
+import type { BlobStore } from '../archive/blob/BlobStore.js';
+import { FsBlobStore } from '../archive/blob/FsBlobStore.js';
 import type { QidoQuery } from '../dicomweb/qido/parseQuery.js';
 import { MAX_RESULTS, runQuery } from '../dicomweb/qido/runQuery.js';
 import { findAttribute } from '../dicomweb/qido/attributes.js';
@@ -69,8 +73,45 @@ export function finalStatus(c: SubOpCounts, cancelled: boolean): number {
 }
 
 /**
- * Runs the sub-operations: reads each instance's stored dataset (the next one is read while the current
- * one is sent) and hands it to `send`, reporting counts after each.
+ * Reads stored datasets for sending. From the filesystem store it reads into two buffers used in turn
+ * (instance n+1 is read while n is on the wire; n's buffer is free again once its C-STORE-RSP is in), so
+ * a retrieve allocates nothing per instance: a fresh 0.5 MB per read made V8 collect garbage every few
+ * instances.
+ */
+class DatasetReader {
+  private readonly bufs = [Buffer.alloc(0), Buffer.alloc(0)];
+  private turn = 0;
+
+  constructor(private readonly blobs: BlobStore) {}
+
+  read(key: string): Buffer {
+    if (!(this.blobs instanceof FsBlobStore)) {
+      const b = this.blobs.readSync(key);
+      return b.subarray(datasetOffset(b));
+    }
+    const fd = fs.openSync(path.join(this.blobs.root, key), 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const i = (this.turn = 1 - this.turn);
+      if (this.bufs[i]!.length < size) this.bufs[i] = Buffer.allocUnsafe(Math.max(size, Math.ceil(this.bufs[i]!.length * 1.5)));
+      const buf = this.bufs[i]!;
+      let got = 0;
+      while (got < size) {
+        const n = fs.readSync(fd, buf, got, size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      const b = buf.subarray(0, got);
+      return b.subarray(datasetOffset(b));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Runs the sub-operations: each instance's stored dataset goes to `send`, and the next one is read (from
+ * the page cache, synchronously) while the peer stores the current one; counts are reported after each.
  */
 export async function runSubOps(
   archive: Archive, items: InstanceLocation[],
@@ -79,22 +120,23 @@ export async function runSubOps(
   cancelled: () => boolean,
 ): Promise<SubOpCounts & { cancelled: boolean }> {
   const c: SubOpCounts = { remaining: items.length, completed: 0, failed: 0, warning: 0, failedUids: [] };
-  const read = (loc: InstanceLocation) => archive.blobs.read(loc.blobKey).then((b) => b.subarray(datasetOffset(b)));
-  let next: Promise<Buffer> | null = items.length ? read(items[0]!) : null;
-  next?.catch(() => undefined);
+  const reader = new DatasetReader(archive.blobs);
+  const read = (loc: InstanceLocation): Buffer | null => {
+    try {
+      return reader.read(loc.blobKey);
+    } catch {
+      return null;
+    }
+  };
+  let next = items.length ? read(items[0]!) : null;
   for (let i = 0; i < items.length; i++) {
     if (cancelled()) return { ...c, cancelled: true };
     const loc = items[i]!;
-    const current = next!;
+    const current = next;
+    // send() has written what it could by the time it returns: reading the next file overlaps the transfer.
+    const sending = current ? send(loc, current).catch(() => STATUS.outOfResources) : Promise.resolve(STATUS.outOfResources);
     next = i + 1 < items.length ? read(items[i + 1]!) : null;
-    next?.catch(() => undefined);
-    let status: number;
-    try {
-      status = await send(loc, await current);
-    } catch {
-      status = STATUS.outOfResources;
-    }
-    countSubOp(c, loc.sopUid, status);
+    countSubOp(c, loc.sopUid, await sending);
     await progress(c);
   }
   return { ...c, cancelled: false };

@@ -6,7 +6,8 @@ import type { BlobStore } from '../archive/blob/BlobStore.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { ScpAssociation, type ScpContext } from './association.js';
 import { PeerRegistry } from './peers.js';
-import { batchCommitter, instanceCommitter, type Durability } from './store.js';
+import { storedDatasetReader } from './store.js';
+import { batchCommitter, instanceCommitter, type Durability } from './commit.js';
 import { findService } from './find.js';
 import { moveService } from './move.js';
 import { getService } from './get.js';
@@ -31,7 +32,7 @@ export interface DimseOptions {
 export interface DimseDeps {
   archive: Archive;
   blobs: BlobStore;
-  parse: (bytes: Buffer) => ParsedInstance;
+  parse: (bytes: Buffer, opts?: { partial?: boolean }) => ParsedInstance;
 }
 
 /** How long an association may take to be requested, and to be closed after its release. */
@@ -63,7 +64,7 @@ export class Dimse {
       artimMs: Math.min(ARTIM_MS, idleMs || ARTIM_MS),
       peers,
       archive: deps.archive,
-      store: { blobs: deps.blobs, parse: deps.parse, committer, maxInstanceBytes: opts.maxInstanceBytes },
+      store: { blobs: deps.blobs, parse: deps.parse, committer, maxInstanceBytes: opts.maxInstanceBytes, storedDataset: storedDatasetReader(deps.archive) },
       admit: () => self!.admit(opts.maxAssociations),
       services: { find: findService({ db: deps.archive.db, aeTitle: opts.aeTitle }), move: moveService(retrieve), get: getService(retrieve) },
       closed: (a) => self!.forget(a),

@@ -53,18 +53,22 @@ export class ScuAssociation implements LinkHandler {
   private constructor(private readonly opts: ScuOptions) {}
 
   static open(opts: ScuOptions): Promise<ScuAssociation> {
+    let rq: Buffer;
+    try {
+      rq = encodeAssociateRq({
+        calledAe: opts.calledAe, callingAe: opts.callingAe, applicationContext: APPLICATION_CONTEXT, contexts: opts.contexts,
+        user: { maxPduLength: opts.maxPdu, implementationClassUid: IMPLEMENTATION_CLASS_UID, implementationVersion: IMPLEMENTATION_VERSION, roles: opts.roles ?? [], asyncOps: null },
+      });
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const a = new ScuAssociation(opts);
     return new Promise<ScuAssociation>((resolve, reject) => {
       a.opened = { resolve: () => resolve(a), reject };
       const socket = net.connect({ host: opts.host, port: opts.port });
       a.link = new Link(socket, a);
       a.watch();
-      socket.once('connect', () => {
-        a.link.write(encodeAssociateRq({
-          calledAe: opts.calledAe, callingAe: opts.callingAe, applicationContext: APPLICATION_CONTEXT, contexts: opts.contexts,
-          user: { maxPduLength: opts.maxPdu, implementationClassUid: IMPLEMENTATION_CLASS_UID, implementationVersion: IMPLEMENTATION_VERSION, roles: opts.roles ?? [], asyncOps: null },
-        }));
-      });
+      socket.once('connect', () => a.link.write(rq));
     });
   }
 

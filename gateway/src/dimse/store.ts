@@ -1,12 +1,24 @@
-import type { Archive, StoreCandidate, StoreOutcome } from '../archive/Archive.js';
+import crypto from 'node:crypto';
+import type { Archive } from '../archive/Archive.js';
 import type { BlobStore, TempBlob } from '../archive/blob/BlobStore.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { DicomParseError } from '../dicom/types.js';
-import { HoiError } from '../errors.js';
 import { STATUS } from './command.js';
-import { fileMetaPrefix } from './part10.js';
+import type { Committer, Finished } from './commit.js';
+import { datasetOffset, fileMetaPrefix } from './part10.js';
+import { DatasetWalker } from './complete.js';
 
-export type Durability = 'instance' | 'batch';
+const sha256 = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
+
+/** `storedDataset` for StoreDeps: one indexed lookup by SOP Instance UID, then the blob's dataset part. */
+export function storedDatasetReader(archive: Archive): (sop: string) => Promise<Buffer | null> {
+  return async (sop) => {
+    const row = await archive.db.selectFrom('instances').select('blob_key').where('sop_uid', '=', sop).executeTakeFirst();
+    if (!row) return null;
+    const bytes = await archive.blobs.read(row.blob_key);
+    return bytes.subarray(datasetOffset(bytes));
+  };
+}
 
 /** What a C-STORE comes to: a status and, on failure, a comment for (0000,0902). */
 export interface StoreResult {
@@ -14,102 +26,28 @@ export interface StoreResult {
   comment?: string;
 }
 
-/** Commits received instances to the archive; answers only once they are durable. */
-export interface Committer {
-  commit(temp: TempBlob, parsed: ParsedInstance): Promise<StoreOutcome>;
-}
-
-const asFailure = (parsed: ParsedInstance, err: unknown): StoreOutcome => ({
-  status: 'failed', sopClassUid: parsed.fields.sopClassUid, sopInstanceUid: parsed.fields.sopInstanceUid,
-  error: err instanceof HoiError ? err : new HoiError('HOI_ERR_STORAGE', (err as Error).message),
-});
-
-/** `instance`: each instance is fsynced and indexed on its own before its answer. */
-export function instanceCommitter(archive: Archive): Committer {
-  return {
-    async commit(temp, parsed) {
-      try {
-        const { size, sha256 } = await temp.finish();
-        const [outcome] = await archive.store([{ temp, parsed, size, sha256 }]);
-        return outcome!;
-      } catch (err) {
-        temp.discard();
-        return asFailure(parsed, err);
-      }
-    },
-  };
-}
-
-/**
- * `batch` (group commit): instances that arrive while a commit is running, on any association, wait for
- * the next one; their temp fsyncs run in parallel (one filesystem journal commit) and one archive batch
- * (one journal fsync, one directory fsync, one index transaction) covers them all. Each answer still waits
- * for its own instance to be durable.
- */
-export function batchCommitter(archive: Archive, opts: { maxBatch?: number; windowMs?: number } = {}): Committer {
-  const maxBatch = opts.maxBatch ?? 64;
-  const windowMs = opts.windowMs ?? 0;
-  interface Waiting { temp: TempBlob; parsed: ParsedInstance; finished: Promise<{ size: number; sha256: string }>; done: (o: StoreOutcome) => void }
-  let queue: Waiting[] = [];
-  let running = false;
-
-  const run = async (): Promise<void> => {
-    running = true;
-    try {
-      while (queue.length) {
-        if (windowMs > 0 && queue.length < maxBatch) await new Promise((r) => setTimeout(r, windowMs));
-        const batch = queue.slice(0, maxBatch);
-        queue = queue.slice(batch.length);
-        const ready: { w: Waiting; cand: StoreCandidate }[] = [];
-        for (const w of batch) {
-          try {
-            const { size, sha256 } = await w.finished;
-            ready.push({ w, cand: { temp: w.temp, parsed: w.parsed, size, sha256 } });
-          } catch (err) {
-            w.temp.discard();
-            w.done(asFailure(w.parsed, err));
-          }
-        }
-        if (!ready.length) continue;
-        try {
-          const outcomes = await archive.store(ready.map((r) => r.cand));
-          ready.forEach((r, i) => r.w.done(outcomes[i]!));
-        } catch (err) {
-          for (const r of ready) {
-            r.w.temp.discard();
-            r.w.done(asFailure(r.w.parsed, err));
-          }
-        }
-      }
-    } finally {
-      running = false;
-    }
-  };
-
-  return {
-    commit(temp, parsed) {
-      return new Promise<StoreOutcome>((done) => {
-        // The fsync starts now, overlapping with the commit in progress.
-        const finished = temp.finish();
-        finished.catch(() => undefined);
-        queue.push({ temp, parsed, finished, done });
-        if (!running) void run();
-      });
-    },
-  };
-}
-
 export interface StoreDeps {
   blobs: BlobStore;
-  parse: (bytes: Buffer) => ParsedInstance;
+  /** Dataset bytes of the stored instance with this SOP Instance UID, if any (duplicate check). */
+  storedDataset: (sopInstanceUid: string) => Promise<Buffer | null>;
+  parse: (bytes: Buffer, opts?: { partial?: boolean }) => ParsedInstance;
   committer: Committer;
   maxInstanceBytes: number;
 }
 
-/** Writes are gathered up to this size: one write syscall per instance for typical images. */
-const FLUSH_BYTES = 1 << 20;
-/** parseInstance only needs the header; a huge instance is parsed from its first bytes. */
-const HEADER_WINDOW = 64 * 1024 * 1024;
+/** Header windows tried, in turn, for instances too large to be kept in memory (as STOW does). */
+const HEADER_WINDOWS = [4 * 1024 * 1024, 256 * 1024 * 1024];
+
+function parseWindowed(parse: StoreDeps['parse'], temp: TempBlob): ParsedInstance {
+  for (const [i, window] of HEADER_WINDOWS.entries()) {
+    try {
+      return parse(temp.head(window), { partial: true });
+    } catch (err) {
+      if (!(err instanceof DicomParseError && err.reason === 'truncated' && i < HEADER_WINDOWS.length - 1)) throw err;
+    }
+  }
+  throw new DicomParseError('truncated', 'no header window holds the whole header');
+}
 
 /**
  * One C-STORE being received: the dataset's PDV pieces go to a temp blob behind our file meta, untouched.
@@ -117,30 +55,44 @@ const HEADER_WINDOW = 64 * 1024 * 1024;
  */
 export class StoreReceiver {
   private temp: TempBlob | null = null;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private datasetStart = 0;
+  private readonly walker: DatasetWalker;
   private received = 0;
   private failure: StoreResult | null;
+  /** Counted in the committer's `receiving` until committed or dropped. */
+  private arriving = false;
 
-  constructor(private readonly deps: StoreDeps, private readonly sopClassUid: string, private readonly sopInstanceUid: string, transferSyntax: string, callingAe: string, refusal: StoreResult | null) {
+  constructor(private readonly deps: StoreDeps, private readonly source: object, private readonly sopClassUid: string, private readonly sopInstanceUid: string, transferSyntax: string, callingAe: string, refusal: StoreResult | null) {
     this.failure = refusal;
+    this.walker = new DatasetWalker(transferSyntax);
     if (refusal) return;
     if (!sopClassUid || !sopInstanceUid) {
       this.failure = { status: STATUS.cannotUnderstand, comment: 'C-STORE-RQ without Affected SOP Class/Instance UID' };
       return;
     }
+    const prefix = fileMetaPrefix(sopClassUid, sopInstanceUid, transferSyntax, callingAe);
+    this.datasetStart = prefix.length;
     try {
       this.temp = deps.blobs.createTemp();
+      this.temp.write(prefix);
     } catch (err) {
-      this.failure = { status: STATUS.outOfResources, comment: `cannot store: ${(err as Error).message}` };
+      this.fail({ status: STATUS.outOfResources, comment: `cannot store: ${(err as Error).message}` });
       return;
     }
-    const prefix = fileMetaPrefix(sopClassUid, sopInstanceUid, transferSyntax, callingAe);
-    this.pending.push(prefix);
-    this.pendingBytes = prefix.length;
+    this.arriving = true;
+    deps.committer.receiving?.(source, 1);
   }
 
-  /** Hot path: keeps a reference to the piece (a view of the socket chunk) until the next flush. */
+  private notArriving(): void {
+    if (!this.arriving) return;
+    this.arriving = false;
+    this.deps.committer.receiving?.(this.source, -1);
+  }
+
+  /**
+   * Hot path. The piece is a view of a socket chunk, which Node never reuses: the temp blob may keep it
+   * (small bodies stay in memory until their single write at commit time).
+   */
   write(piece: Buffer): void {
     if (this.failure) return;
     this.received += piece.length;
@@ -148,33 +100,31 @@ export class StoreReceiver {
       this.fail({ status: STATUS.outOfResources, comment: `instance larger than ${this.deps.maxInstanceBytes} bytes` });
       return;
     }
-    this.pending.push(piece);
-    this.pendingBytes += piece.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-  }
-
-  private flush(): void {
-    if (!this.temp || !this.pending.length) return;
-    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.walker.push(piece);
     try {
-      this.temp.write(buf);
+      this.temp!.write(piece);
     } catch (err) {
       this.fail({ status: STATUS.outOfResources, comment: `cannot store: ${(err as Error).message}` });
     }
   }
 
   private fail(r: StoreResult): void {
+    this.notArriving();
     this.failure = r;
-    this.pending = [];
     this.temp?.discard();
     this.temp = null;
   }
 
   /** The dataset is complete: parse its header, check it against the command, commit it durably. */
   async end(): Promise<StoreResult> {
-    this.flush();
+    try {
+      return await this.finishStore();
+    } finally {
+      this.notArriving();
+    }
+  }
+
+  private async finishStore(): Promise<StoreResult> {
     if (this.failure) return this.failure;
     const temp = this.temp!;
     this.temp = null;
@@ -182,9 +132,22 @@ export class StoreReceiver {
       temp.discard();
       return { status: STATUS.cannotUnderstand, comment: 'empty dataset' };
     }
+    // A cut dataset is refused even where the header parser would not notice (e.g. inside pixel data).
+    if (!this.walker.complete) {
+      temp.discard();
+      return { status: STATUS.cannotUnderstand, comment: 'truncated or malformed dataset' };
+    }
+    const whole = temp.memory;
+    // An in-memory body's write + fsync start now, on the thread pool, while its header is parsed here.
+    // (A body spilled to disk is parsed from the file first: finish() closes it.)
+    let finished: Promise<Finished> | undefined;
+    if (whole) {
+      finished = temp.finish();
+      finished.catch(() => undefined);
+    }
     let parsed: ParsedInstance;
     try {
-      parsed = this.deps.parse(temp.memory ?? temp.head(HEADER_WINDOW));
+      parsed = whole ? this.deps.parse(whole) : parseWindowed(this.deps.parse, temp);
     } catch (err) {
       temp.discard();
       const why = err instanceof DicomParseError ? `${err.reason}: ${err.message}` : (err as Error).message;
@@ -195,14 +158,27 @@ export class StoreReceiver {
       temp.discard();
       return { status: STATUS.datasetMismatch, comment: 'SOP Class/Instance UID differ from the command'.slice(0, 64) };
     }
-    const outcome = await this.deps.committer.commit(temp, parsed);
-    if (outcome.status === 'failed') return { status: outcome.error.dimse, comment: outcome.error.message.slice(0, 64) };
+    this.notArriving();
+    const outcome = await this.deps.committer.commit(temp, parsed, finished);
+    if (outcome.status === 'failed') {
+      // Our file meta names the calling AE, so the archive's whole-file hash differs when the same dataset is
+      // sent again from another AE (or came before over STOW): compare the datasets; a resend is a success.
+      if (outcome.error.code === 'HOI_ERR_DUPLICATE_DIFFERENT' && whole) {
+        const previous = await this.deps.storedDataset(f.sopInstanceUid).catch(() => null);
+        if (previous && sha256(previous) === sha256(whole.subarray(this.datasetStart))) {
+          return { status: parsed.coerced.length ? STATUS.coercion : STATUS.success };
+        }
+      }
+      return { status: outcome.error.dimse, comment: outcome.error.message.slice(0, 64) };
+    }
+    // Stored under Study/Series UIDs derived by the parser (the dataset lacks them): "coercion of data elements".
+    if (parsed.coerced.length) return { status: STATUS.coercion, comment: `derived ${parsed.coerced.join(', ')}` };
     return { status: STATUS.success };
   }
 
   /** The association ended before the dataset did. */
   discard(): void {
-    this.pending = [];
+    this.notArriving();
     this.temp?.discard();
     this.temp = null;
     this.failure ??= { status: STATUS.cannotUnderstand, comment: 'aborted' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PduReader } from './reader.js';
-import { encodeAbort, encodeReleaseRq, pDataPdus } from './writer.js';
+import { encodeAbort, encodeReleaseRq, pDataParts, pDataPdus } from './writer.js';
 import { encodeAssociateRq, parseAssociateRq } from './associate.js';
 import { PDU, PduError } from './types.js';
 
@@ -114,5 +114,17 @@ describe('pDataPdus', () => {
     const bufs = [...pDataPdus(1, false, Buffer.alloc(100_000), 16384, 40_000)];
     expect(bufs.length).toBe(3);
     expect(bufs.reduce((n, b) => n + b.length, 0)).toBe(100_000 + 7 * 12);
+  });
+});
+
+describe('pDataParts', () => {
+  it('frames the same bytes as pDataPdus without copying the values', () => {
+    const data = Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 251));
+    for (const max of [16384, 1000, 0]) {
+      const parts = pDataParts(3, false, data, max);
+      expect(Buffer.concat(parts)).toEqual(Buffer.concat([...pDataPdus(3, false, data, max)]));
+      expect(parts[1]!.buffer).toBe(data.buffer);
+    }
+    expect(Buffer.concat(pDataParts(1, true, Buffer.alloc(0), 16384))).toEqual(Buffer.concat([...pDataPdus(1, true, Buffer.alloc(0), 16384)]));
   });
 });

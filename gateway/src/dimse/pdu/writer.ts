@@ -24,6 +24,33 @@ export function encodeAssociateRj(result: number, source: number, reason: number
 }
 
 /**
+ * A message (command or dataset) as P-DATA-TF PDUs of one PDV each, no PDU larger than `maxPdu` (the
+ * peer's limit; 0 = none), as [header, value, header, value, …]: the values are views of `data` (no copy),
+ * the 12-byte headers slices of one small buffer. Written corked, they leave in one writev.
+ */
+export function pDataParts(pcId: number, command: boolean, data: Buffer, maxPdu: number): Buffer[] {
+  const fragment = maxPdu > 12 ? maxPdu - 6 : 256 * 1024;
+  const count = Math.max(1, Math.ceil(data.length / fragment));
+  const headers = Buffer.allocUnsafe(12 * count);
+  const ctl = command ? PDV_COMMAND : 0;
+  const parts: Buffer[] = [];
+  for (let i = 0, off = 0; i < count; i++) {
+    const n = Math.min(fragment, data.length - off);
+    const h = headers.subarray(12 * i, 12 * i + 12);
+    h[0] = PDU.pData;
+    h[1] = 0;
+    h.writeUInt32BE(n + 6, 2);
+    h.writeUInt32BE(n + 2, 6);
+    h[10] = pcId;
+    h[11] = ctl | (i === count - 1 ? PDV_LAST : 0);
+    parts.push(h);
+    if (n) parts.push(data.subarray(off, off + n));
+    off += n;
+  }
+  return parts;
+}
+
+/**
  * A whole message (command or dataset) as P-DATA-TF PDUs of one PDV each, no PDU larger than `maxPdu`
  * (the peer's receive limit; 0 = none). Returns buffers that each hold whole PDUs, at most ~`batchBytes`
  * each, so that a write never splits a PDU and large datasets are not duplicated in memory at once.

@@ -1,0 +1,10 @@
+export type { DicomJson, DicomJsonAttribute } from './DicomJson';
+export type { StudySummary } from './StudySummary';
+export type { SeriesSummary } from './SeriesSummary';
+export type { StudyQuery } from './StudyQuery';
+export type { CaseSummary } from './CaseSummary';
+export type { ViewerConfig, AuthMode } from './ViewerConfig';
+export type { Lang } from './Lang';
+export type { Session } from './Session';
+export type { SeriesDisplay } from './SeriesDisplay';
+export { LAYOUTS, type Layout, type LayoutId } from './Layout';

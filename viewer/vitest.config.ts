@@ -1,0 +1,11 @@
+import { defineProject } from 'vitest/config';
+
+// Unit tests of the viewer's pure modules (no browser): run with `pnpm --filter @hoichan/viewer test`,
+// or from the root once 'viewer' is listed in vitest.config.ts projects. Browser tests: test/e2e/viewer.test.ts.
+export default defineProject({
+  test: {
+    name: 'viewer',
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+  },
+});
