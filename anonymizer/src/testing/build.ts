@@ -28,7 +28,7 @@ export function part10(ds: DicomDataset, ts: string = TS.explicitLE): Buffer {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The shared directory (docs, fixtures): $HOICHAN_SHARED_DIR or ../shared beside the repository. */
-export const SHARED_DIR = process.env.HOICHAN_SHARED_DIR ?? path.resolve(here, '../../../../shared');
+export const SHARED_DIR = process.env.HOICHAN_SHARED_DIR ?? process.env.HOICHAN_SHARED ?? path.resolve(here, '../../../../shared');
 /** The real-file fixtures directory. */
 export const REAL_FIXTURES = path.join(SHARED_DIR, 'fixtures/real');
 /** True when the real fixtures are available. */

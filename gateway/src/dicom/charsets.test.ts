@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { charsetDecoder, decodeText, normalizeName, parseCharsets, parseInstance } from './index.js';
 
-const DIR = '/work/shared/fixtures/real';
+const DIR = join(process.env.HOICHAN_SHARED ?? join(import.meta.dirname, '../../../../shared'), 'fixtures/real');
 const haveFixtures = existsSync(`${DIR}/MANIFEST.tsv`);
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const decode = (raw: string, charset: string, pn = true): string => charsetDecoder(charset).decode(bytes(raw), pn);
@@ -15,7 +16,7 @@ interface Dcmjs {
 const dcmjs = createRequire(import.meta.url)('dcmjs') as Dcmjs;
 dcmjs.log.setLevel('silent');
 
-describe.skipIf(!haveFixtures)('Specific Character Set fixtures', () => {
+describe('Specific Character Set fixtures', () => {
   it('ISO 2022 IR 87 (Japanese, escape sequences): the three PN component groups', () => {
     const p = parseInstance(readFileSync(`${DIR}/charset_chrH31_iso2022_jp.dcm`));
     expect(JSON.parse(p.json.metadata)['00100010'].Value[0]).toEqual({ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' });

@@ -12,7 +12,7 @@ const tsOf = (b: Buffer, name: string): string => {
 
 describe('isComplete', () => {
   const files = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.dcm')) : [];
-  it.skipIf(!files.length)('accepts every fixture whole and refuses it cut anywhere', () => {
+  it('accepts every fixture whole and refuses it cut anywhere', () => {
     for (const f of files) {
       const b = fs.readFileSync(path.join(FIXTURES, f));
       const start = datasetOffset(b);

@@ -6,7 +6,7 @@ import { decodeFrame, initCodecs, renderFrame, renderThumbnail, TranscodeError }
 import { readModalityLut, applyModalityLut } from './modalityLut.js';
 import { readDataset } from './readDataset.js';
 
-const DIR = '/work/shared/fixtures/real';
+const DIR = join(process.env.HOICHAN_SHARED ?? join(import.meta.dirname, '../../../../shared'), 'fixtures/real');
 const haveFixtures = existsSync(join(DIR, 'MANIFEST.tsv'));
 
 interface Fixture { file: string; ts: string; rows: number; cols: number; frames: number; photometric: string }
@@ -52,7 +52,7 @@ async function colourFraction(body: Buffer): Promise<number> {
   return coloured / n;
 }
 
-describe.skipIf(!haveFixtures)('renderFrame on the real fixtures', () => {
+describe('renderFrame on the real fixtures', () => {
   beforeAll(() => initCodecs());
 
   it('has the fixtures the tests expect', () => {
@@ -183,23 +183,5 @@ describe.skipIf(!haveFixtures)('renderFrame on the real fixtures', () => {
     const middle = await renderFrame(xa, 48, { format: 'png', viewport: { width: 64, height: 64 } });
     expect(thumb.body.equals(middle.body)).toBe(true);
     await expect(renderThumbnail(load('SR_deep_nesting.dcm'))).rejects.toBeInstanceOf(TranscodeError);
-  });
-});
-
-describe.skipIf(!existsSync('/tmp/s500/IM00001.dcm'))('render timing', () => {
-  it('renders the 512x512 16-bit CT in tens of milliseconds', async () => {
-    await initCodecs();
-    const buf = readFileSync('/tmp/s500/IM00001.dcm');
-    await renderFrame(Buffer.from(buf), 1, {}); // warm-up (JIT, sharp)
-    const times: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const copy = Buffer.from(buf); // defeat the parse cache: each request reads the blob anew
-      const t = performance.now();
-      await renderFrame(copy, 1, {});
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    console.info(`512x512 CT → JPEG: median ${times[5]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms`);
-    expect(times[5]).toBeLessThan(150); // generous: shared CI machines
   });
 });
