@@ -40,12 +40,11 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
 
   const retrieve = async (req: Req, reply: FastifyReply) => {
     const { ts, multipart } = chooseInstanceSyntax(parseAccept(req.headers.accept));
-    if (ts !== '*' && ts !== EXPLICIT_LE) {
-      // Only identity and decompression are offered; refuse before sending anything.
-      const locs = await found(archive, req.params);
-      if (locs.some((l) => l.transferSyntaxUid !== ts)) throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', `cannot transcode to ${ts}; ask for transfer-syntax=* or ${EXPLICIT_LE}`);
-    }
     const locs = await found(archive, req.params);
+    // Only identity and decompression are offered; refuse before sending anything.
+    if (ts !== '*' && ts !== EXPLICIT_LE && locs.some((l) => l.transferSyntaxUid !== ts)) {
+      throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', `cannot transcode to ${ts}; ask for transfer-syntax=* or ${EXPLICIT_LE}`);
+    }
     const base = baseUrlOf(req);
     const bodyFor = (loc: InstanceLocation) => (): Buffer | import('node:stream').Readable | Promise<Buffer> => {
       if (ts === '*' || ts === loc.transferSyntaxUid) return loc.size > READ_WHOLE ? archive.blobs.stream(loc.blobKey) : bytesNow(loc);

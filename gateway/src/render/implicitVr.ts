@@ -1,17 +1,4 @@
-import { createRequire } from 'node:module';
-
-/** The slice of dcmjs we use: its data dictionary, keyed "(GGGG,EEEE)", which also resolves repeating groups. */
-interface DcmjsDictionary {
-  data: { DicomMetaDictionary: { dictionary: Record<string, { vr: string } | undefined> } };
-}
-
-let dictionary: Record<string, { vr: string } | undefined> | undefined;
-
-function lookup(key: string): string | undefined {
-  // Loaded on first implicit-VR conversion only (~90 ms, and dcmjs is large).
-  dictionary ??= (createRequire(import.meta.url)('dcmjs') as DcmjsDictionary).data.DicomMetaDictionary.dictionary;
-  return dictionary[key]?.vr;
-}
+import { dictionaryVr } from '../dicom/vr.js';
 
 const VALID = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
 
@@ -26,7 +13,7 @@ export function implicitVr(tag: string, ctx: { pixelRepresentation: number; bits
   if (element === 0) return 'UL';
   if (group & 1) return element >= 0x10 && element <= 0xff ? 'LO' : 'UN';
   if (tag === 'x7fe00010') return ctx.bitsAllocated > 0 && ctx.bitsAllocated <= 8 ? 'OB' : 'OW';
-  const vr = lookup(`(${tag.slice(1, 5).toUpperCase()},${tag.slice(5, 9).toUpperCase()})`);
+  const vr = dictionaryVr(tag);
   if (!vr) return 'UN';
   if (VALID.has(vr)) return vr;
   if (vr === 'xs') return ctx.pixelRepresentation === 1 ? 'SS' : 'US';
