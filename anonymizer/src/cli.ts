@@ -3,11 +3,13 @@
  * hoichan-anonymize: de-identifies DICOM files for a consult pack (G-2.3).
  *
  *   hoichan-anonymize <files|dirs…> --out DIR [--profile consult|basic] [--option NAME …] [--key KEYFILE]
- *                     [--pseudonym X] [--date-shift DAYS] [--declare clean-pixel-data|clean-recognizable-visual-features]
- *                     [--reports]
+ *                     [--pseudonym X] [--date-shift DAYS] [--study-uid UID] [--skip-pixels
+ *                     [--declare clean-pixel-data|clean-recognizable-visual-features]] [--reports]
  *
- * Every output is leak-scanned against its source's identity; a file with a hit is not written (exit code 3).
- * Exit codes: 0 all written; 1 some input unreadable / not DICOM; 2 bad usage; 3 a leak blocked an output.
+ * Each file goes through the pixel stage (burned-in text, faces), the header rules and the leak gate; a file the
+ * pixel stage cannot clean or with a leak-gate hit is not written (exit code 3). JPEG/PNG/PDF inputs are wrapped
+ * as DICOM under --pseudonym and --study-uid.
+ * Exit codes: 0 all written; 1 some input unreadable / not DICOM; 2 bad usage; 3 an output was quarantined.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deidentify } from './deidentify.js';
+import { deidentifyInstance } from './deidentifyInstance.js';
 import { AnonymizerError } from './errors.js';
+import { wrapAttachment } from './nonDicom/attachment.js';
+import { sniffAttachment } from './nonDicom/photo.js';
 import { OPTION_FLAGS, PROFILES, type ProfileOptions } from './profile/options.js';
 
 const USAGE = `usage: hoichan-anonymize <files|dirs…> --out DIR [options]
@@ -27,7 +32,9 @@ const USAGE = `usage: hoichan-anonymize <files|dirs…> --out DIR [options]
                           Default: $HOICHAN_ANONYMIZER_KEY_FILE
   --pseudonym TEXT        case pseudonym for Patient's Name and Patient ID (e.g. HC-2026-0007)
   --date-shift DAYS       fixed date shift (integer) instead of the per-patient derived one
-  --declare WHAT          pixel stage already done: clean-pixel-data, clean-recognizable-visual-features
+  --study-uid UID         pseudonymous Study Instance UID for JPEG/PNG/PDF inputs (wrapped as DICOM; needs --pseudonym)
+  --skip-pixels           no pixel stage (burned-in text, faces); only for inputs already cleaned elsewhere
+  --declare WHAT          with --skip-pixels: clean-pixel-data, clean-recognizable-visual-features were done
   --reports               also write <uid>.report.json beside each output
   -h, --help              this text
 `;
@@ -99,6 +106,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         pseudonym: { type: 'string' },
         'date-shift': { type: 'string' },
         declare: { type: 'string', multiple: true, default: [] },
+        'study-uid': { type: 'string' },
+        'skip-pixels': { type: 'boolean', default: false },
         reports: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -139,6 +148,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return 2;
     }
   }
+  if (values.declare.length && !values['skip-pixels']) {
+    io.err('error: --declare is only for --skip-pixels (the pixel stage declares what it did)');
+    return 2;
+  }
   let dateShiftDays: number | undefined;
   if (values['date-shift'] !== undefined) {
     dateShiftDays = Number(values['date-shift']);
@@ -172,24 +185,45 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       continue;
     }
     try {
-      const result = deidentify(readFileSync(file), {
-        siteSecret,
-        pseudonym: values.pseudonym,
-        profile,
-        dateShiftDays,
-        pixels,
-      });
-      const uid = result.report.sopInstanceUid;
-      if (result.report.leakScan && !result.report.leakScan.clean) {
-        io.err(`blocked: ${file}: identifying text found after de-identification at ${result.report.leakScan.hitPaths.join(', ')}`);
-        blocked++;
-        continue;
+      const bytes = readFileSync(file);
+      let uid: string;
+      let data: Buffer;
+      let report: unknown;
+      if (sniffAttachment(bytes)) {
+        if (!values['study-uid'] || !values.pseudonym) {
+          io.err(`error: ${file}: a JPEG/PNG/PDF attachment needs --pseudonym and --study-uid`);
+          failed++;
+          continue;
+        }
+        const r = await wrapAttachment(bytes, { siteSecret, pseudonym: values.pseudonym, studyInstanceUid: values['study-uid'] });
+        if (r.status === 'quarantined') {
+          io.err(`quarantined: ${file}: ${r.reason}`);
+          blocked++;
+          continue;
+        }
+        [uid, data, report] = [r.sopInstanceUid, r.part10, r.report];
+      } else if (values['skip-pixels']) {
+        const result = deidentify(bytes, { siteSecret, pseudonym: values.pseudonym, profile, dateShiftDays, pixels });
+        if (result.report.leakScan && !result.report.leakScan.clean) {
+          io.err(`blocked: ${file}: identifying text found after de-identification at ${result.report.leakScan.hitPaths.join(', ')}`);
+          blocked++;
+          continue;
+        }
+        [uid, data, report] = [result.report.sopInstanceUid, result.part10, result.report];
+      } else {
+        const r = await deidentifyInstance(bytes, { siteSecret, pseudonym: values.pseudonym, profile, dateShiftDays });
+        if (r.status === 'quarantined') {
+          io.err(`quarantined: ${file}: ${r.code}: ${r.reason}`);
+          blocked++;
+          continue;
+        }
+        [uid, data, report] = [r.sopInstanceUid, r.part10, r.report];
       }
       const target = path.join(values.out, `${uid}.dcm`);
       if (seen.has(uid)) io.err(`warning: ${file} and ${seen.get(uid)} are the same instance; ${target} overwritten`);
       seen.set(uid, file);
-      writeFileSync(target, result.part10);
-      if (values.reports) writeFileSync(path.join(values.out, `${uid}.report.json`), `${JSON.stringify(result.report, null, 2)}\n`);
+      writeFileSync(target, data);
+      if (values.reports) writeFileSync(path.join(values.out, `${uid}.report.json`), `${JSON.stringify(report, null, 2)}\n`);
       io.out(`ok: ${file} -> ${target}`);
       written++;
     } catch (err) {
@@ -198,7 +232,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       failed++;
     }
   }
-  io.out(`${written} written, ${failed} failed, ${blocked} blocked by the leak gate`);
+  io.out(`${written} written, ${failed} failed, ${blocked} blocked (quarantined)`);
   if (blocked) return 3;
   return failed ? 1 : 0;
 }

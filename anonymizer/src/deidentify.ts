@@ -6,8 +6,8 @@
  * stage ran, and only then are its CID 7050 codes written.
  */
 import { createHash } from 'node:crypto';
-import { type DicomDataset, type DicomElement, readPart10, writePart10 } from './dicom/io.js';
-import { formatTag, keywordOf, mapPersonName, TEXT_VRS } from './dicom/dictionary.js';
+import { type DicomDataset, type DicomElement, type ParsedPart10, readPart10, writePart10 } from './dicom/io.js';
+import { BULK_VRS, formatTag, keywordOf, mapPersonName, TEXT_VRS } from './dicom/dictionary.js';
 import { AnonymizerError } from './errors.js';
 import { identityOf } from './identity.js';
 import { leakScan, type LeakScanResult } from './leakScan.js';
@@ -28,6 +28,7 @@ import { decidePrivate, isPrivateCreator } from './rules/privateTags.js';
 import type { Action } from './rules/resolve.js';
 import { derivedUid, normalizeUid, replaceUid } from './rules/replaceUid.js';
 import { dateShiftDays, shiftDA, shiftDT } from './rules/shiftDate.js';
+import { percentDecoded } from './text/fold.js';
 import { IdentityMatcher } from './text/identity.js';
 
 /** Version written into the File Meta Information and De-identification Method. */
@@ -111,6 +112,7 @@ interface Ctx {
 }
 
 const SR_TEXT_VALUE = '0040A160';
+const PIXEL_DATA = '7FE00010';
 const OVERLAY_DATA = 0x3000;
 
 function secretBytes(secret: string | Uint8Array): Uint8Array {
@@ -264,6 +266,11 @@ function applyAction(
         shiftDates(tag, el, ctx, d, report, out);
         return;
       }
+      if (TEXT_VRS.has(el.vr) && hidesIdentity(values, ctx)) {
+        // "%20"-escaped text (URIs) cannot be scrubbed in place without breaking it; the value goes.
+        report('X', `${d.rule}; URI-escaped text contains the patient's identity (G-2.3): removed`);
+        return;
+      }
       if (d.action === 'C' && TEXT_VRS.has(el.vr)) {
         const cleaned = mapText(el, (s) => cleanText(s, ctx.identity));
         out[tag] = cleaned;
@@ -285,11 +292,36 @@ function applyAction(
           return;
         }
       }
+      if (BULK_VRS.has(el.vr) && tag !== PIXEL_DATA && binaryHoldsIdentity(values, ctx)) {
+        // Bytes cannot be scrubbed in place; a binary value that spells the patient's identity is removed.
+        report('X', `${d.rule}; binary value contains the patient's identity (G-2.3): removed`);
+        return;
+      }
       out[tag] = el;
       report('K', d.action === 'C' ? `${d.rule}; nothing to clean in VR ${el.vr}` : d.rule);
       return;
     }
   }
+}
+
+/** True when a text value, with its %XX escapes decoded, contains the patient's identity. */
+function hidesIdentity(values: unknown[], ctx: Ctx): boolean {
+  return values.some((v) => {
+    if (typeof v !== 'string') return false;
+    const decoded = percentDecoded(v);
+    return decoded !== v && ctx.identity.find(decoded).length > 0;
+  });
+}
+
+/** True when a binary value (≤ 1 MB), read as Latin-1 or UTF-8 text, contains the patient's identity. */
+function binaryHoldsIdentity(values: unknown[], ctx: Ctx): boolean {
+  if (ctx.identity.isEmpty) return false;
+  for (const v of values) {
+    const b = v instanceof ArrayBuffer ? Buffer.from(v) : ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined;
+    if (!b || b.length > 1 << 20) continue;
+    if (ctx.identity.find(b.toString('latin1')).length || ctx.identity.find(b.toString('utf8')).length) return true;
+  }
+  return false;
 }
 
 /** U for one value; an empty value stays empty. */
@@ -344,6 +376,17 @@ function hasNonAscii(ds: DicomDataset): boolean {
  * attribute (no original values). Throws `AnonymizerError` (NOT_DICOM, UNREADABLE, BAD_KEY, BAD_OPTIONS).
  */
 export function deidentify(part10: ArrayBuffer | Uint8Array, opts: DeidentifyOptions): DeidentifyResult {
+  const input = part10 instanceof ArrayBuffer ? new Uint8Array(part10) : part10;
+  secretBytes(opts.siteSecret);
+  checkPseudonym(opts.pseudonym);
+  return deidentifyParsed(readPart10(input), input, opts);
+}
+
+/**
+ * `deidentify` on a dataset already read (and possibly pixel-cleaned) by the caller; `input` is the original file,
+ * used only to name an output that has no SOP Instance UID. `parsed.transferSyntaxUid` is written to the meta.
+ */
+export function deidentifyParsed(parsed: ParsedPart10, input: Uint8Array, opts: DeidentifyOptions): DeidentifyResult {
   const secret = secretBytes(opts.siteSecret);
   checkPseudonym(opts.pseudonym);
   const profile = opts.profile ?? CONSULT_PROFILE;
@@ -351,8 +394,6 @@ export function deidentify(part10: ArrayBuffer | Uint8Array, opts: DeidentifyOpt
   if (opts.dateShiftDays !== undefined && !Number.isInteger(opts.dateShiftDays)) {
     throw new AnonymizerError('BAD_OPTIONS', 'dateShiftDays must be an integer');
   }
-  const input = part10 instanceof ArrayBuffer ? new Uint8Array(part10) : part10;
-  const parsed = readPart10(input);
   const source = parsed.dataset;
 
   const sourceIdentity = identityOf(source, { institution: !profile.retainInstitutionIdentity });

@@ -3,6 +3,26 @@
  */
 export { deidentify, ANONYMIZER_VERSION, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deidentify.js';
 export type { DeidentifyOptions, DeidentifyResult, DeidReport, DeidReportEntry, ReportAction } from './deidentify.js';
+export { deidentifyParsed } from './deidentify.js';
+export { deidentifyInstance } from './deidentifyInstance.js';
+export type { DeidentifyInstanceOptions, InstanceOutcome, InstanceReport, QuarantineCode } from './deidentifyInstance.js';
+export { cleanPixels, pixelPlan, ultrasoundRegions } from './pixels/cleanPixels.js';
+export type { PixelCleanOptions, PixelCleanReport, PixelStep } from './pixels/cleanPixels.js';
+export { BURNED_IN_SIGNATURES } from './pixels/burnedInSignatures.js';
+export type { BurnedInSignature, SignatureCondition } from './pixels/burnedInSignatures.js';
+export { detectTextBoxes } from './pixels/textDetect.js';
+export type { TextDetectOptions } from './pixels/textDetect.js';
+export { detectFaces, loadFaceDetector, maskBoxes } from './pixels/faces.js';
+export type { FaceDetectOptions } from './pixels/faces.js';
+export { decodeImage, initCodecs, PixelDecodeError } from './pixels/image.js';
+export type { Box, PixelImage } from './pixels/image.js';
+export { wrapAttachment } from './nonDicom/attachment.js';
+export { wrapPhoto, sniffAttachment } from './nonDicom/photo.js';
+export type { AttachmentOutcome, AttachmentReport, PhotoOptions } from './nonDicom/photo.js';
+export { wrapPdf, cleanPdf } from './nonDicom/pdf.js';
+export type { AttachmentTarget } from './nonDicom/dicomWrapper.js';
+export { PseudonymMap, FilePseudonymStore, loadKeyring, parseKeyring } from './pseudonymMap.js';
+export type { PatientIdentityRecord, PseudonymRow, PseudonymStore, PseudonymKeyring } from './pseudonymMap.js';
 export { leakScan, pixelDataRange } from './leakScan.js';
 export type { LeakHit, LeakScanOptions, LeakScanResult } from './leakScan.js';
 export { identityOf } from './identity.js';

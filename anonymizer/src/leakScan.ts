@@ -13,7 +13,7 @@
 import { type DicomDataset, inflateIfDeflated, readPart10 } from './dicom/io.js';
 import { BULK_VRS, formatTag, personNameText } from './dicom/dictionary.js';
 import { isPrivateTag } from './profile/table.js';
-import { fold, foldAsciiBytes } from './text/fold.js';
+import { fold, foldAsciiBytes, percentDecoded } from './text/fold.js';
 import { type Identity, IdentityMatcher, type TokenKind } from './text/identity.js';
 
 /** One occurrence of an identity token in the scanned file. */
@@ -66,9 +66,18 @@ export function pixelDataRange(bytes: Uint8Array): [number, number] | undefined 
     [[0x7f, 0xe0, 0x00, 0x10], false],
   ];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = bytes.length - 8; at >= 132; at--) {
-    for (const [p, le] of patterns) {
-      if (bytes[at] !== p[0] || bytes[at + 1] !== p[1] || bytes[at + 2] !== p[2] || bytes[at + 3] !== p[3]) continue;
+  // Candidates from the end backwards, found with the native Buffer.lastIndexOf (a byte loop over the pixel data of
+  // a 512 × 512 CT was 15 % of the whole de-identification time).
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const needles = patterns.map(([p]) => Buffer.from(p));
+  const next = needles.map((n) => buf.lastIndexOf(n, bytes.length - 8));
+  for (;;) {
+    const k = next[0] >= next[1] ? 0 : 1;
+    const at = next[k];
+    if (at < 132) break;
+    next[k] = at > 0 ? buf.lastIndexOf(needles[k], at - 1) : -1;
+    {
+      const le = patterns[k][1];
       const vr = String.fromCharCode(bytes[at + 4], bytes[at + 5]);
       let valueStart: number;
       let length: number;
@@ -138,6 +147,9 @@ export function leakScan(part10: ArrayBuffer | Uint8Array, identity: Identity, o
         if (text === undefined || text === '') continue;
         valuesScanned++;
         for (const m of matcher.find(text)) hits.push({ where: 'element', path, vr: el.vr, kind: m.kind, index: m.index });
+        // identity hidden behind URI escapes ("ma%20BN%200099887")
+        const decoded = percentDecoded(text);
+        if (decoded !== text) for (const m of matcher.find(decoded)) hits.push({ where: 'element', path, vr: el.vr, kind: m.kind, index: m.index });
       }
     }
   };

@@ -17,6 +17,22 @@ export function keywordOf(tag: string): string | undefined {
   return name && !name.startsWith('RETIRED_') ? name : name?.slice('RETIRED_'.length);
 }
 
+/** The tag (8 hex digits) of a PS3.6 keyword ("Manufacturer" → "00080070"), or undefined. */
+export function tagOf(keyword: string): string | undefined {
+  return dcmjs.data.DicomMetaDictionary.nameMap[keyword]?.tag?.replace(/[(),]/g, '').toUpperCase();
+}
+
+/** The VRs the data dictionary allows for a standard tag ("OB or OW" → ["OB", "OW"]), or undefined if unknown. */
+export function dictionaryVrs(tag: string): string[] | undefined {
+  const vr = dictionary[formatTag(tag)]?.vr;
+  if (!vr) return undefined;
+  // dcmjs writes the ambiguous VRs in lower case: "ox" = OB or OW (Pixel Data), "xs" = US or SS.
+  if (vr === 'ox') return ['OB', 'OW'];
+  if (vr === 'xs') return ['US', 'SS'];
+  if (vr !== vr.toUpperCase()) return ['OB', 'OW', 'OD', 'OF', 'OL', 'OV', 'US', 'SS'];
+  return vr.split(/\s+or\s+|\s*\/\s*|\|/).map((v) => v.trim().toUpperCase());
+}
+
 /** String VRs whose values are free or coded text (candidates for cleaning and leak scanning). */
 export const TEXT_VRS: ReadonlySet<string> = new Set(['AE', 'CS', 'LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UR', 'UT']);
 /** Date / time VRs. */

@@ -223,14 +223,49 @@ function sanitizeParserMessage(err: unknown): string {
 /** Writes meta + dataset as a Part 10 file (128 zero bytes of preamble, "DICM", meta, dataset). */
 export function writePart10(meta: DicomDataset, dataset: DicomDataset): Buffer {
   quietDcmjs();
-  const dict = new DicomDict(meta);
-  dict.dict = dataset;
-  const out = Buffer.from(dict.write({ allowInvalidVRLength: true }));
   const ts = meta['00020010']?.Value?.[0];
+  const dict = new DicomDict(meta);
+  // dcmjs writes a native Pixel Data value word by word (about half of the time of a 512 × 512 CT): when it is the
+  // last element of a little-endian dataset, it is appended as raw bytes instead (same encoding).
+  const tail = nativePixelTail(dataset, typeof ts === 'string' ? ts : '');
+  if (tail) {
+    const rest = { ...dataset };
+    delete rest['7FE00010'];
+    dict.dict = rest;
+  } else {
+    dict.dict = dataset;
+  }
+  const written = Buffer.from(dict.write({ allowInvalidVRLength: true }));
+  const out = tail ? Buffer.concat([written, tail.header, tail.value, tail.pad]) : written;
   if (ts !== TS.deflatedLE) return out;
   // dcmjs wrote the dataset as plain explicit VR LE: deflate everything after the File Meta Information.
   const metaEnd = 132 + 12 + out.readUInt32LE(132 + 8);
   return Buffer.concat([out.subarray(0, metaEnd), deflateRawSync(out.subarray(metaEnd))]);
+}
+
+/** Header and value of a native Pixel Data element that is the last element of a little-endian dataset. */
+function nativePixelTail(ds: DicomDataset, ts: string): { header: Buffer; value: Uint8Array; pad: Buffer } | undefined {
+  const px = ds['7FE00010'];
+  if (!px || (px.vr !== 'OW' && px.vr !== 'OB') || px.Value?.length !== 1) return undefined;
+  if (ts !== TS.explicitLE && ts !== TS.implicitLE && ts !== TS.deflatedLE) return undefined;
+  const last = Object.keys(ds).reduce((a, b) => (b.toUpperCase() > a ? b.toUpperCase() : a), '');
+  if (last !== '7FE00010') return undefined;
+  const v = px.Value[0];
+  const value = v instanceof ArrayBuffer ? new Uint8Array(v) : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : undefined;
+  if (!value) return undefined;
+  const padded = value.length + (value.length % 2);
+  let header: Buffer;
+  if (ts === TS.implicitLE) {
+    header = Buffer.alloc(8);
+    header.writeUInt32LE(padded, 4);
+  } else {
+    header = Buffer.alloc(12);
+    header.write(px.vr, 4, 'latin1');
+    header.writeUInt32LE(padded, 8);
+  }
+  header.writeUInt16LE(0x7fe0, 0);
+  header.writeUInt16LE(0x0010, 2);
+  return { header, value, pad: Buffer.alloc(value.length % 2) };
 }
 
 /** For a Part 10 file in Deflated Explicit VR LE, returns the file with its dataset inflated (for byte scans). */

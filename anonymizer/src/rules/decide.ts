@@ -3,7 +3,7 @@
  * (`resolve.ts`), or, for attributes the table does not list, the rules of README "How the rules are applied" §6.
  */
 import type { DicomElement } from '../dicom/io.js';
-import { BULK_VRS, keywordOf, TEMPORAL_VRS, TEXT_VRS } from '../dicom/dictionary.js';
+import { BULK_VRS, dictionaryVrs, keywordOf, TEMPORAL_VRS, TEXT_VRS } from '../dicom/dictionary.js';
 import { attributeType } from '../profile/attributeTypes.js';
 import type { OptionColumn, ProfileRow } from '../profile/generate.js';
 import type { ProfileOptions } from '../profile/options.js';
@@ -76,6 +76,14 @@ export function decide(tag: string, el: DicomElement, ctx: DecideContext, parent
   // Instance UIDs outside the table (e.g. Multi-frame Source SOP Instance UID) are references too.
   if (el.vr === 'UI' && /InstanceUID|FrameOfReferenceUID/.test(keywordOf(tag) ?? '') && !ctx.profile.retainUIDs) {
     return { action: 'U', rule: 'not in E.1-1, instance UID reference: U to keep references consistent' };
+  }
+  // A binary value where the dictionary expects another VR (or an even tag it does not know) is opaque bytes in a
+  // place no reader interprets: it may hold anything (found by the planted-PHI property test: OB in (0008,0001)).
+  if (BULK_VRS.has(el.vr)) {
+    const allowed = dictionaryVrs(tag);
+    if (!allowed || !allowed.includes(el.vr)) {
+      return { action: 'X', rule: `not in E.1-1, binary VR ${el.vr} where the dictionary has ${allowed?.join('/') ?? 'no entry'}: removed` };
+    }
   }
   if (clean && TEXT_VRS.has(el.vr)) {
     // Coded values are vocabulary, not narrative: they get only the residual identity scrub (K), so a code such as

@@ -67,3 +67,13 @@ export function foldAsciiBytes(bytes: Uint8Array): Folded {
   for (let i = 0; i < end.length; i++) end[i] = i + 1;
   return { text, start, end };
 }
+
+/** `s` with %XX escapes decoded (URIs, query strings); `s` itself when it has none. Invalid UTF-8 decodes as Latin-1. */
+export function percentDecoded(s: string): string {
+  if (!/%[0-9A-Fa-f]{2}/.test(s)) return s;
+  try {
+    return decodeURIComponent(s.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
+  } catch {
+    return s.replace(/%([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  }
+}
