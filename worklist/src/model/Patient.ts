@@ -9,6 +9,17 @@ export interface PatientIdentity {
   readonly sex: 'male' | 'female' | 'other' | 'unknown';
   readonly nationalId?: string;
   readonly address?: string;
+  /**
+   * The patient's ids in the requesting hospital's PACS/HIS (DICOM Patient ID and Issuer of Patient ID): a case
+   * pack may take only studies whose Patient ID is one of these (gateway/src/packs/patientMatch.ts).
+   */
+  readonly patientIds?: readonly PatientIdRef[];
+}
+
+/** A Patient ID with its issuer (0010,0020 / 0010,0021), as the requesting hospital's PACS holds it. */
+export interface PatientIdRef {
+  readonly id: string;
+  readonly issuer?: string;
 }
 
 /** A patient of the requesting facility: the identity plus the pseudonym used everywhere outside it. */

@@ -40,6 +40,8 @@ export const PATIENT: Patient = {
     sex: 'female',
     nationalId: '001161012345',
     address: '12 Đường Trần Phú, Hà Đông, Hà Nội',
+    // Her Patient ID in the district hospital's PACS: a case pack takes only studies carrying it.
+    patientIds: [{ id: 'DA-2025-000123', issuer: 'BVH-DONG-ANH' }],
   },
 };
 
@@ -66,12 +68,17 @@ export interface Step {
   readonly expect: ConsultState;
 }
 
-const at = (ms: number): string => new Date(new Date(T0).getTime() + ms).toISOString();
+const after = (t0: string, ms: number): string => new Date(new Date(t0).getTime() + ms).toISOString();
 const F = FACILITIES;
 const C = CAST;
 
-/** The shortest routine path after the draft (draft → … → closed). */
-export const ROUTINE_STEPS: readonly Step[] = [
+/**
+ * The shortest routine path after the draft (draft → … → closed) of a draft registered at `t0`: the session is
+ * scheduled 3 days after `t0` and starts on time (the demo places it relative to its load time).
+ */
+export function routineSteps(t0: string = T0): readonly Step[] {
+  const at = (ms: number) => after(t0, ms);
+  return [
   { actor: C.reqDoctor, command: { type: 'recordConsent', method: 'paper', signer: 'patient' }, expect: 'draft' },
   { actor: C.reqDoctor, command: { type: 'submit' }, expect: 'submitted' },
   { actor: C.conCoordinator, command: { type: 'accept' }, advanceMs: 2 * 3600_000, expect: 'accepted' },
@@ -82,7 +89,8 @@ export const ROUTINE_STEPS: readonly Step[] = [
   { actor: C.conDirector, command: { type: 'approveParticipants', facilityId: F.central.id }, expect: 'participants_approved' },
   { actor: C.reqIT, command: { type: 'recordConnectionTest', facilityId: F.district.id, result: 'ok', rttMs: 38, bandwidthMbps: 80 }, advanceMs: 2 * DAY_MS, expect: 'participants_approved' },
   { actor: C.conIT, command: { type: 'recordConnectionTest', facilityId: F.central.id, result: 'ok', rttMs: 35, bandwidthMbps: 200 }, expect: 'connection_tested' },
-  { actor: C.conCoordinator, command: { type: 'startSession' }, expect: 'in_session' },
+  // The connection tests ran at 2 d 3 h; the session opens at its scheduled start (3 d).
+  { actor: C.conCoordinator, command: { type: 'startSession' }, advanceMs: DAY_MS - 3 * 3600_000, expect: 'in_session' },
   {
     actor: C.reqDoctor,
     command: {
@@ -98,7 +106,11 @@ export const ROUTINE_STEPS: readonly Step[] = [
   { actor: C.conCoordinator, command: { type: 'agreeMinutes' }, expect: 'minutes_agreed' },
   { actor: C.reqDirector, command: { type: 'signMinutes' }, expect: 'signed' },
   { actor: C.reqCoordinator, command: { type: 'close' }, expect: 'closed' },
-];
+  ];
+}
+
+/** {@link routineSteps} from {@link T0}. */
+export const ROUTINE_STEPS: readonly Step[] = routineSteps(T0);
 
 /** The shortest emergency path after the draft: accepted with its experts and scheduled at once (G-3.4). */
 export const EMERGENCY_STEPS: readonly Step[] = [
@@ -117,9 +129,10 @@ export const EMERGENCY_STEPS: readonly Step[] = [
   { actor: C.conCoordinator, command: { type: 'close' }, expect: 'closed' },
 ];
 
-/** A registered draft (by the requesting doctor), with its clock. */
-export function newDraft(urgency: Urgency = 'routine', id = 'hc-2025-0001'): { consult: Consult; clock: ManualClock } {
-  const clock = new ManualClock(T0);
+/** A registered draft (by the requesting doctor) at `t0`, with its clock. */
+export function newDraft(urgency: Urgency = 'routine', id = 'hc-2025-0001', t0: string = T0): { consult: Consult; clock: ManualClock } {
+  const clock = new ManualClock(t0);
+  const at = (ms: number) => after(t0, ms);
   const r = createDraft(
     C.reqDoctor,
     {
@@ -153,17 +166,19 @@ export function runSteps(consult: Consult, clock: ManualClock, steps: readonly S
   return { consult: c, results };
 }
 
-const upTo = (state: ConsultState): Step[] => {
-  const i = ROUTINE_STEPS.findIndex((s) => s.expect === state);
-  return ROUTINE_STEPS.slice(0, i + 1);
+const upToIn = (state: ConsultState, steps: readonly Step[]): Step[] => {
+  const i = steps.findIndex((s) => s.expect === state);
+  return steps.slice(0, i + 1);
 };
 
 /**
  * A routine consult brought to `state` through the real transitions (the demo data set's "a consult at each
  * state"), with its clock. `draft` has the consent recorded; side states branch from `submitted`.
  */
-export function consultIn(state: ConsultState, id = `hc-${state}`): { consult: Consult; clock: ManualClock } {
-  const { consult, clock } = newDraft('routine', id);
+export function consultIn(state: ConsultState, id = `hc-${state}`, t0: string = T0): { consult: Consult; clock: ManualClock } {
+  const { consult, clock } = newDraft('routine', id, t0);
+  const routine = routineSteps(t0);
+  const upTo = (s: ConsultState) => upToIn(s, routine);
   const submitted = upTo('submitted');
   const returned: Step = { actor: C.conCoordinator, command: { type: 'returnForInfo', questions: ['Có phim X-quang cũ không?'] }, expect: 'returned' };
   const resubmitted: Step = { actor: C.reqDoctor, command: { type: 'answerAndResubmit', answers: ['Có, đã tải lên gói ca bệnh.'] }, expect: 'resubmitted' };
