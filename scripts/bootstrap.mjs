@@ -48,11 +48,24 @@ function install(pnpm) {
   }
 }
 
+/** The newest modification time under a file or folder (0 when missing). */
+function newestMtime(p) {
+  if (!fs.existsSync(p)) return 0;
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const e of fs.readdirSync(p)) max = Math.max(max, newestMtime(path.join(p, e)));
+  return max;
+}
+
 function build(pnpm) {
   run(pnpm, ['exec', 'tsc', '-b']);
   if (fs.existsSync(path.join(root, 'viewer', 'vite.config.ts'))) {
     const out = path.join(root, 'viewer', 'dist', 'index.html');
-    if (!fs.existsSync(out) || process.env.HOICHAN_REBUILD_VIEWER) run(pnpm, ['--filter', '@hoichan/viewer', 'build']);
+    // Rebuilt when missing or older than any of its sources (after a pull), or when asked.
+    const sources = ['viewer/src', 'viewer/index.html', 'viewer/vite.config.ts', 'viewer/package.json', 'worklist/src'];
+    const stale = !fs.existsSync(out) || sources.some((s) => newestMtime(path.join(root, s)) > fs.statSync(out).mtimeMs);
+    if (stale || process.env.HOICHAN_REBUILD_VIEWER) run(pnpm, ['--filter', '@hoichan/viewer', 'build']);
   }
 }
 
@@ -63,7 +76,7 @@ build(pnpm);
 
 if (cmd === 'build') process.exit(0);
 if (cmd === 'start') {
-  const child = spawn(process.execPath, [path.join(root, 'gateway', 'dist', 'main.js')], { stdio: 'inherit', cwd: process.cwd(), env });
+  const child = spawn(process.execPath, [path.join(root, 'gateway', 'dist', 'main.js'), ...process.argv.slice(3)], { stdio: 'inherit', cwd: process.cwd(), env });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));
 } else if (cmd === 'test') {

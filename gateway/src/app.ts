@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import path from 'node:path';
 import type { Config } from './config/config.js';
+import { parsePortRange } from './config/config.js';
 import { openIndex, type IndexDb } from './archive/index/openIndex.js';
 import { FsBlobStore } from './archive/blob/FsBlobStore.js';
 import { Archive } from './archive/Archive.js';
@@ -15,6 +16,26 @@ import { viewerStatic, viewerDistDir } from './api/viewerStatic.js';
 import { createDimse, peersRoutes, type Dimse } from './dimse/index.js';
 import { parseInstance } from './dicom/index.js';
 import { HoiError } from './errors.js';
+import { createJobQueue, jobsRoutes, type JobQueue } from './jobs/index.js';
+import './jobs/kinds/index.js';
+import { WebPeerRegistry } from './scu/webPeers.js';
+import { scuRoutes } from './scu/routes.js';
+import { auditScuJobs } from './scu/audit.js';
+import swagger from '@fastify/swagger';
+import { Worklist, dicomWebAccessHook, dimseAccessLogger } from './worklist/index.js';
+import { consultsRoutes } from './api/consults.js';
+import { facilitiesRoutes } from './api/facilities.js';
+import { auditRoutes } from './api/audit.js';
+import { eventsRoutes } from './api/events.js';
+import { docsRoutes } from './api/docs.js';
+import { httpsEnabled, loadServerTls, type ServerTls } from './tls/serverTls.js';
+import { LiveService } from './live/LiveService.js';
+import { liveRoutes, faceModelRoutes } from './live/liveRoutes.js';
+import { worklistLivePorts } from './live/worklistPorts.js';
+import { createPacks, type Packs } from './packs/index.js';
+import { worklistPackAccess, worklistPackAudit } from './packs/worklistAccess.js';
+import { consultDocumentRoutes } from './packs/consultDocuments.js';
+import { readAttendance } from './live/ParticipationLog.js';
 
 /** Everything a running gateway holds; `close()` releases it all. */
 export interface Gateway {
@@ -25,6 +46,16 @@ export interface Gateway {
   accounts: Accounts;
   /** DICOM peers and SCP listener (`dimse.port` when listening). */
   dimse: Dimse;
+  /** Job queue (imports, forwards, …): bullmq when REDIS_URL is set, else embedded in the index (gateway/src/jobs). */
+  jobs: JobQueue;
+  /** The consult worklist (issue 5): repo, directory, live feed, audit (gateway/src/worklist/API.md). */
+  worklist: Worklist;
+  /** Case packs (gateway/src/packs): anonymized copies per consult, their DICOMweb roots and zip export. */
+  packs: Packs;
+  /** HTTPS certificate in use (null = plain HTTP); main prints its fingerprint for IT to trust. */
+  tls: ServerTls | null;
+  /** Live consult rooms (gateway/src/live); `live.ports` is the consult source and audit sink. */
+  live: LiveService;
   /** Set on first start when no HOICHAN_ADMIN_PASSWORD was given: print it once. */
   generatedAdminPassword: string | null;
   close(): Promise<void>;
@@ -37,12 +68,18 @@ export async function build(config: Config): Promise<Gateway> {
   blobs.sweepTemps();
   const archive = new Archive(index, blobs, { overwrite: config.overwriteInstances, fsync: config.fsync, dataDir: config.dataDir });
   const recovered = await archive.recover();
-  const dimse = await createDimse(config, { archive, blobs, parse: parseInstance });
+  const worklist = new Worklist(index);
+  const dimse = await createDimse(config, { archive, blobs, parse: parseInstance, onAccess: dimseAccessLogger(worklist) });
+  const webPeers = new WebPeerRegistry(index.db);
+  const jobs = createJobQueue(config, { config, index, archive, dimse, webPeers });
   const accounts = new Accounts(index.db, config.tokenTtlSeconds);
   const admin = await accounts.ensureAdmin(config.adminPassword);
   const limiter = new LoginLimiter(config.loginMaxFailures, config.loginWindowSeconds * 1000);
 
+  // HTTPS (issue 7): browsers grant camera and microphone only to secure contexts; localhost-only may stay HTTP.
+  const tls = httpsEnabled(config.https, config.host) ? await loadServerTls({ dataDir: config.dataDir, certFile: config.tlsCert, keyFile: config.tlsKey, hostnames: [config.host] }) : null;
   const app = Fastify({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: 10 * 1024 * 1024,
     // Large studies stream for a long time on slow district links.
@@ -50,8 +87,11 @@ export async function build(config: Config): Promise<Gateway> {
     // Per-request lines only at debug: a busy modality would otherwise flood the log.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' }),
   });
+  // OpenAPI document of every route (GET /api/docs); registered first so it sees every route.
+  await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Hoichan gateway', version: '0.1.0', description: 'Consult worklist API (gateway/src/worklist/API.md), DICOMweb, admin.' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] } });
   app.decorateRequest('user', null);
   if (recovered.journals) app.log.warn(recovered, 'recovered from an interrupted write');
+  const packs = createPacks({ archive, jobs, dataDir: config.dataDir, policy: worklistPackAccess(worklist), audit: worklistPackAudit(worklist) }, app.log);
 
   app.setErrorHandler((err: FastifyError | HoiError, req, reply) => {
     const e = err instanceof HoiError ? err
@@ -75,24 +115,59 @@ export async function build(config: Config): Promise<Gateway> {
     api.addHook('onRequest', requireUser(accounts, { allowBasic: false, limiter }));
     await api.register(adminRoutes, { accounts, archive, isAdmin });
     await api.register(peersRoutes, { peers: dimse.peers, isAdmin, aeTitle: config.aeTitle, port: () => dimse.port });
+    await api.register(jobsRoutes, { jobs, isAdmin });
+    await api.register(scuRoutes, { peers: dimse.peers, webPeers, jobs, isAdmin, self: () => ({ aeTitle: config.aeTitle, maxPdu: config.dicomMaxPdu || 65536, timeoutMs: config.scuTimeoutSeconds * 1000 }) });
+    await api.register(facilitiesRoutes, { worklist, accounts });
+    await api.register(consultsRoutes, { worklist, attendance: (id) => readAttendance(config.dataDir, id) });
+    await api.register(auditRoutes, { worklist });
+    await api.register(async (p) => packs.apiRoutes(p));
+    // The minutes and participant record into the consult's case pack (on signing, or on demand; issue 5 point 5).
+    await api.register(consultDocumentRoutes, { worklist, packs, attendance: (id) => readAttendance(config.dataDir, id), log: app.log });
   }, { prefix: '/api' });
   await app.register(async (dw) => {
     dw.addHook('onRequest', requireUser(accounts, { allowBasic: true, limiter }));
+    // G-2.11: every DICOMweb access (refusals too) goes to the audit log.
+    dw.addHook('onResponse', dicomWebAccessHook(worklist));
     await dw.register(stowRoutes, { archive, blobs, maxInstanceBytes: config.maxInstanceBytes });
-    await dw.register(qidoRoutes, { db: index.db });
-    await dw.register(wadoRoutes, { archive, isAdmin });
+    await dw.register(qidoRoutes, { db: index.db, view: packs.mainView });
+    await dw.register(wadoRoutes, { archive, isAdmin, view: packs.mainView });
   }, { prefix: '/dicom-web' });
+  // One DICOMweb root per case pack, only for those allowed to see it (gateway/src/packs/dicomwebRoot.ts).
+  await app.register(async (pw) => {
+    pw.addHook('onRequest', requireUser(accounts, { allowBasic: true, limiter }));
+    pw.addHook('onResponse', dicomWebAccessHook(worklist));
+    await packs.dicomwebRoutes(pw);
+  }, { prefix: '/packs/:pack/dicom-web' });
+  const live = new LiveService({
+    dataDir: config.dataDir, iceServers: JSON.parse(config.liveIceServers) as unknown[], maxEndpoints: config.liveMaxEndpoints, log: app.log,
+    // The connection test's WebRTC probe (issue 7): loopback is offered only when the gateway listens there.
+    probes: { maxProbes: config.liveMaxProbes, idleMs: config.liveProbeIdleSeconds * 1000, extraHostAddresses: /^(127\.|localhost$)/.test(config.host) ? ['127.0.0.1'] : [], ...(config.liveProbePorts ? { portRange: parsePortRange(config.liveProbePorts)! } : {}) },
+    stunPort: config.liveStunPort, stunHost: config.host,
+  });
+  await live.listen();
+  live.ports = worklistLivePorts(worklist);
+  await app.register(liveRoutes, { prefix: '/api/live', accounts, live, isAdmin });
+  await app.register(faceModelRoutes, { prefix: '/live-assets/face-models' });
+  await app.register(eventsRoutes, { worklist, accounts });
+  await app.register(docsRoutes);
   const viewerDir = viewerDistDir();
   if (viewerDir) await app.register(viewerStatic, { dir: viewerDir });
   await app.ready();
   await dimse.listen();
+  // G-2.11: imports and forwards are logged when they finish.
+  auditScuJobs(jobs, (e) => worklist.accessLog.record(e));
+  await jobs.start();
   ready = true;
 
   return {
-    app, config, index, archive, accounts, dimse, generatedAdminPassword: admin.generatedPassword,
+    app, config, index, archive, accounts, dimse, jobs, tls, live, worklist, packs, generatedAdminPassword: admin.generatedPassword,
     async close() {
+      live.close();
+      await jobs.close();
+      await packs.close();
       await dimse.close();
       await app.close();
+      await worklist.close();
       await index.close();
     },
   };

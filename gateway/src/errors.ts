@@ -20,6 +20,11 @@ export const ERRORS = {
   HOI_ERR_FORBIDDEN: { http: 403, dimse: 0xc000, title: 'Forbidden' },
   HOI_ERR_RATE_LIMITED: { http: 429, dimse: 0xc000, title: 'Too many failed attempts' },
   HOI_ERR_CONFLICT: { http: 409, dimse: 0xc000, title: 'Conflict' },
+  HOI_ERR_PEER: { http: 502, dimse: 0xa700, title: 'Remote peer failed' },
+  HOI_ERR_UNPROCESSABLE: { http: 422, dimse: 0xc000, title: 'Unprocessable content' },
+  // Case packs (gateway/src/packs).
+  HOI_ERR_PACK_NOT_READY: { http: 409, dimse: 0xc000, title: 'Case pack is not ready' },
+  HOI_ERR_EXPORT_FAILED: { http: 500, dimse: 0xc000, title: 'Case pack export failed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,6 +9,7 @@ import { blobKeyFor } from './keys.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { normalizeName } from '../dicom/normalize.js';
 import { HoiError } from '../errors.js';
+import { SqliteWriter, type ExistingRow, type IndexItem } from './index/sqliteWriter.js';
 
 /** One received body, parsed and durably in a temp file, ready to be placed. */
 export interface StoreCandidate {
@@ -44,48 +45,89 @@ export type ArchiveEvent = { kind: 'stored' | 'deleted'; studyUid: string; serie
 
 const now = (): string => new Date().toISOString();
 
+interface Placing {
+  cand: StoreCandidate;
+  idx: number;
+  key: string;
+  replaces: { pk: number; blob_key: string } | null;
+}
+
 /**
  * The archive: index + blobs, and the only code that writes either. DICOMweb, DIMSE and jobs call it.
- * Order of a store: temps fsynced → journal → renames + dir fsync → one index transaction → journal removed.
+ * Order of a store: temps named after their keys and fsynced → one index transaction → renames (see `store`).
  */
 export class Archive extends EventEmitter {
   readonly db: Kysely<Database>;
   private readonly journal: Journal;
+  private readonly sqliteWriter: SqliteWriter | null;
 
   constructor(readonly index: IndexDb, readonly blobs: BlobStore, private readonly opts: ArchiveOptions) {
     super();
     this.db = index.db;
+    this.sqliteWriter = index.sqlite ? new SqliteWriter(index.sqlite) : null;
     this.journal = new Journal(path.join(opts.dataDir, 'journal'), opts.fsync);
   }
 
-  /** Undoes what a crash left half-done: blobs named in a journal that the index does not reference are removed. */
-  async recover(): Promise<{ removedBlobs: number; journals: number }> {
+  /**
+   * Undoes or finishes what a crash left half-done: a temp named after its key is placed if the index
+   * references that key (its row was committed, so its instance may have been acknowledged), else dropped;
+   * blobs named in an intent journal that the index does not reference are removed.
+   */
+  async recover(): Promise<{ removedBlobs: number; journals: number; placedTemps: number; droppedTemps: number }> {
     let removedBlobs = 0;
+    let placedTemps = 0;
+    let droppedTemps = 0;
+    const referenced = async (key: string): Promise<boolean> => !!(await this.db.selectFrom('instances').select('pk').where('blob_key', '=', key).executeTakeFirst());
+    for (const { name, key } of this.blobs.pendingTemps()) {
+      const place = (await referenced(key)) && !this.blobs.exists(key);
+      await this.blobs.settleTemp(name, place ? key : null);
+      if (place) placedTemps++;
+      else droppedTemps++;
+    }
     const pending = this.journal.pending();
     for (const { file, keys } of pending) {
       for (const key of keys) {
-        const row = await this.db.selectFrom('instances').select('pk').where('blob_key', '=', key).executeTakeFirst();
-        if (!row && this.blobs.exists(key)) {
+        if (!(await referenced(key)) && this.blobs.exists(key)) {
           await this.blobs.remove(key);
           removedBlobs++;
         }
       }
       this.journal.close(file);
     }
-    return { removedBlobs, journals: pending.length };
+    return { removedBlobs, journals: pending.length, placedTemps, droppedTemps };
   }
 
-  /** Stores a batch; every candidate gets an outcome, and a failing one never blocks the others. */
+  /** Rows of the index with these SOP Instance UIDs. */
+  private async existingRows(uids: string[]): Promise<ExistingRow[]> {
+    const w = this.sqliteWriter;
+    if (w) return this.db.connection().execute(async () => w.existing(uids));
+    const out: ExistingRow[] = [];
+    for (let i = 0; i < uids.length; i += 500) {
+      out.push(...(await this.db.selectFrom('instances').select(['sop_uid', 'sha256', 'blob_key', 'pk']).where('sop_uid', 'in', uids.slice(i, i + 500)).execute()));
+    }
+    return out;
+  }
+
+  /**
+   * The key a received instance will be stored under: pass it to `temp.finish(archive.keyFor(parsed))` and
+   * the store needs no intent journal and no directory fsync (the named temp is its own redo record).
+   */
+  keyFor(parsed: ParsedInstance): (sha256: string) => string {
+    return (sha256) => blobKeyFor(parsed.fields.studyInstanceUid, parsed.fields.sopInstanceUid, sha256);
+  }
+
+  /**
+   * Stores a batch; every candidate gets an outcome, and a failing one never blocks the others.
+   * Candidates whose temps were finished with `keyFor` (all of them): index commit, then renames (the
+   * named temps let recovery redo them), with an intent journal only for blobs an overwrite replaces.
+   * Otherwise: intent journal → renames + directory fsync → index commit → journal removed.
+   */
   async store(cands: StoreCandidate[]): Promise<StoreOutcome[]> {
     const outcomes: (StoreOutcome | null)[] = cands.map(() => null);
     const uids = [...new Set(cands.map((c) => c.parsed.fields.sopInstanceUid))];
-    const existing = new Map<string, { sha256: string; blob_key: string; pk: number }>();
-    for (let i = 0; i < uids.length; i += 500) {
-      const rows = await this.db.selectFrom('instances').select(['sop_uid', 'sha256', 'blob_key', 'pk'])
-        .where('sop_uid', 'in', uids.slice(i, i + 500)).execute();
-      for (const r of rows) existing.set(r.sop_uid, r);
-    }
-    const toPlace: { cand: StoreCandidate; idx: number; key: string; replaces: { pk: number; blob_key: string } | null }[] = [];
+    const existing = new Map<string, ExistingRow>();
+    for (const r of await this.existingRows(uids)) existing.set(r.sop_uid, r);
+    const toPlace: Placing[] = [];
     const seenInBatch = new Map<string, string>();
     cands.forEach((cand, idx) => {
       const f = cand.parsed.fields;
@@ -106,34 +148,63 @@ export class Archive extends EventEmitter {
       seenInBatch.set(f.sopInstanceUid, cand.sha256);
       toPlace.push({ cand, idx, key: blobKeyFor(f.studyInstanceUid, f.sopInstanceUid, cand.sha256), replaces: prev ? { pk: prev.pk, blob_key: prev.blob_key } : null });
     });
+    if (!toPlace.length) return outcomes as StoreOutcome[];
 
-    if (toPlace.length) {
-      const jfile = await this.journal.open([...toPlace.map((p) => p.key), ...toPlace.flatMap((p) => (p.replaces ? [p.replaces.blob_key] : []))]);
-      try {
-        await this.blobs.commit(toPlace.map((p) => ({ temp: p.cand.temp, key: p.key })));
-        await this.db.transaction().execute((trx) => this.indexBatch(trx, toPlace));
-      } catch (err) {
+    const named = toPlace.every((p) => p.cand.temp.key === p.key);
+    const items = toPlace.map((p) => ({ temp: p.cand.temp, key: p.key }));
+    const replaced = toPlace.flatMap((p) => (p.replaces && p.replaces.blob_key !== p.key ? [p.replaces.blob_key] : []));
+    const journalKeys = named ? replaced : [...toPlace.map((p) => p.key), ...replaced];
+    let jfile: string | null = null;
+    let committed = false;
+    try {
+      if (journalKeys.length) jfile = await this.journal.open(journalKeys);
+      if (!named) await this.blobs.commit(items);
+      // Renamed right after the commit (on SQLite, still holding the connection): no reader sees a row without its file.
+      await this.indexBatch(toPlace, () => {
+        committed = true;
+        if (named) this.blobs.place(items);
+      });
+    } catch (err) {
+      if (!committed) {
         for (const p of toPlace) {
           p.cand.temp.discard();
-          await this.blobs.remove(p.key).catch(() => undefined);
+          if (!named) await this.blobs.remove(p.key).catch(() => undefined);
           const f = p.cand.parsed.fields;
           outcomes[p.idx] = { status: 'failed', sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, error: new HoiError('HOI_ERR_STORAGE', `could not store: ${(err as Error).message}`) };
         }
-        this.journal.close(jfile);
+        if (jfile) this.journal.close(jfile);
         return outcomes as StoreOutcome[];
       }
-      for (const p of toPlace) if (p.replaces && p.replaces.blob_key !== p.key) await this.blobs.remove(p.replaces.blob_key);
-      this.journal.close(jfile);
-      for (const p of toPlace) {
-        const f = p.cand.parsed.fields;
-        outcomes[p.idx] = { status: p.replaces ? 'replaced' : 'stored', sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, coerced: p.cand.parsed.coerced };
-        this.emit('change', { kind: 'stored', studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, sopUid: f.sopInstanceUid } satisfies ArchiveEvent);
-      }
+      // Indexed and durable, but a rename failed: the named temps stay for recovery to place at the next start.
+      // ('error' would throw without a listener.)
+      this.emit('placeFailed', err);
+    }
+    for (const key of replaced) await this.blobs.remove(key);
+    if (jfile) this.journal.close(jfile);
+    for (const p of toPlace) {
+      const f = p.cand.parsed.fields;
+      outcomes[p.idx] = { status: p.replaces ? 'replaced' : 'stored', sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, coerced: p.cand.parsed.coerced };
+      this.emit('change', { kind: 'stored', studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, sopUid: f.sopInstanceUid } satisfies ArchiveEvent);
     }
     return outcomes as StoreOutcome[];
   }
 
-  private async indexBatch(trx: Transaction<Database>, items: { cand: StoreCandidate; key: string; replaces: { pk: number } | null }[]): Promise<void> {
+  /** One index transaction for the batch: prepared statements on SQLite, Kysely on PostgreSQL. */
+  private async indexBatch(items: Placing[], afterCommit: () => void): Promise<void> {
+    const w = this.sqliteWriter;
+    if (!w) {
+      await this.db.transaction().execute((trx) => this.indexBatchKysely(trx, items));
+      return afterCommit();
+    }
+    const rows: IndexItem[] = items.map((p) => ({ fields: p.cand.parsed.fields, json: p.cand.parsed.json, size: p.cand.size, sha256: p.cand.sha256, blobKey: p.key, replacesPk: p.replaces?.pk ?? null }));
+    const t = now();
+    await this.db.connection().execute(async () => {
+      w.insert(rows, t);
+      afterCommit();
+    });
+  }
+
+  private async indexBatchKysely(trx: Transaction<Database>, items: { cand: StoreCandidate; key: string; replaces: { pk: number } | null }[]): Promise<void> {
     const t = now();
     const studyPks = new Map<string, number>();
     const seriesPks = new Map<string, number>();

@@ -43,9 +43,44 @@ export interface Config {
   readonly dicomTlsCert: string | null;
   readonly dicomTlsKey: string | null;
   readonly dicomTlsCa: string | null;
+  /** Jobs on bullmq when set (REDIS_URL or HOICHAN_REDIS_URL); else the embedded queue in the index. */
+  readonly redisUrl: string | null;
+  /** Redis key prefix of the job queue (several gateways or test runs can share one Redis). */
+  readonly redisPrefix: string;
+  /** Jobs this process runs at once. */
+  readonly jobsConcurrency: number;
+  /** A running job whose process stopped renewing its lease this long ago is resumed by another. */
+  readonly jobsLeaseSeconds: number;
+  /** How long an SCU waits for a peer (connect, association, each response). */
+  readonly scuTimeoutSeconds: number;
+  /** HTTP listener security (gateway/src/tls): `auto` = HTTPS unless bound to loopback only (cameras need a secure context). */
+  readonly https: 'auto' | 'on' | 'off';
+  /** PEM certificate/key files for HTTPS; unset = self-signed, made on first start in `<dataDir>/tls`. */
+  readonly tlsCert: string | null;
+  readonly tlsKey: string | null;
+  /** Live consult (gateway/src/live): JSON RTCIceServer[] handed to browsers (none needed on one LAN). */
+  readonly liveIceServers: string;
+  /** Endpoints allowed in one live room (peer-to-peer mesh). */
+  readonly liveMaxEndpoints: number;
+  /** Connection-test WebRTC probes to the gateway (gateway/src/live/ProbePeers.ts): open at once, idle timeout. */
+  readonly liveMaxProbes: number;
+  readonly liveProbeIdleSeconds: number;
+  /** UDP port range `min-max` of the gateway's probe candidates (firewalls), or null for any port. */
+  readonly liveProbePorts: string | null;
+  /** UDP port of the gateway's STUN binding responder (browsers learn server-reflexive candidates), or null. */
+  readonly liveStunPort: number | null;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** `40000-40099` → [40000, 40099]; null when malformed. */
+export function parsePortRange(raw: string): [number, number] | null {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(raw.trim());
+  if (!m) return null;
+  const lo = Number(m[1]);
+  const hi = Number(m[2]);
+  return lo >= 1 && hi <= 65535 && lo <= hi ? [lo, hi] : null;
+}
 
 function int(env: Env, name: string, dflt: number): number {
   const raw = env[name];
@@ -91,6 +126,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dicomTlsCert: env.HOICHAN_DICOM_TLS_CERT || null,
     dicomTlsKey: env.HOICHAN_DICOM_TLS_KEY || null,
     dicomTlsCa: env.HOICHAN_DICOM_TLS_CA || null,
+    redisUrl: env.HOICHAN_REDIS_URL || env.REDIS_URL || null,
+    redisPrefix: env.HOICHAN_REDIS_PREFIX || 'hoichan',
+    jobsConcurrency: int(env, 'HOICHAN_JOBS_CONCURRENCY', 2),
+    jobsLeaseSeconds: int(env, 'HOICHAN_JOBS_LEASE_SECONDS', 30),
+    scuTimeoutSeconds: int(env, 'HOICHAN_SCU_TIMEOUT_SECONDS', 30),
+    https: (env.HOICHAN_HTTPS || 'auto') as Config['https'],
+    tlsCert: env.HOICHAN_TLS_CERT || null,
+    tlsKey: env.HOICHAN_TLS_KEY || null,
+    liveIceServers: env.HOICHAN_LIVE_ICE_SERVERS || '[]',
+    liveMaxEndpoints: int(env, 'HOICHAN_LIVE_MAX_ENDPOINTS', 8),
+    liveMaxProbes: int(env, 'HOICHAN_LIVE_MAX_PROBES', 4),
+    liveProbeIdleSeconds: int(env, 'HOICHAN_LIVE_PROBE_IDLE_SECONDS', 60),
+    liveProbePorts: env.HOICHAN_LIVE_PROBE_PORTS || null,
+    liveStunPort: env.HOICHAN_LIVE_STUN_PORT ? int(env, 'HOICHAN_LIVE_STUN_PORT', 3478) : null,
     ...overrides,
   };
   if (cfg.databaseUrl && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
@@ -102,5 +151,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (cfg.dicomMaxPdu !== 0 && (cfg.dicomMaxPdu < 4096 || cfg.dicomMaxPdu > 0x7fffffff)) throw new Error('HOICHAN_DICOM_MAX_PDU must be 0 (no limit) or at least 4096');
   if (cfg.dicomMaxAssociations < 1) throw new Error('HOICHAN_DICOM_MAX_ASSOCIATIONS must be at least 1');
   if (cfg.dicomTlsPort !== null && (!cfg.dicomTlsCert || !cfg.dicomTlsKey)) throw new Error('HOICHAN_DICOM_TLS_PORT needs HOICHAN_DICOM_TLS_CERT and HOICHAN_DICOM_TLS_KEY');
+  if (cfg.redisUrl && !/^rediss?:\/\//.test(cfg.redisUrl)) throw new Error('REDIS_URL must start with redis:// or rediss://');
+  if (cfg.jobsConcurrency < 1) throw new Error('HOICHAN_JOBS_CONCURRENCY must be at least 1');
+  if (!['auto', 'on', 'off'].includes(cfg.https)) throw new Error('HOICHAN_HTTPS must be auto, on or off');
+  if (!!cfg.tlsCert !== !!cfg.tlsKey) throw new Error('HOICHAN_TLS_CERT and HOICHAN_TLS_KEY go together');
+  try {
+    if (!Array.isArray(JSON.parse(cfg.liveIceServers))) throw new Error('not an array');
+  } catch { throw new Error('HOICHAN_LIVE_ICE_SERVERS must be a JSON array of RTCIceServer objects'); }
+  if (cfg.liveMaxEndpoints < 2) throw new Error('HOICHAN_LIVE_MAX_ENDPOINTS must be at least 2');
+  if (cfg.liveMaxProbes < 0 || cfg.liveProbeIdleSeconds < 1) throw new Error('HOICHAN_LIVE_MAX_PROBES must be ≥ 0 and HOICHAN_LIVE_PROBE_IDLE_SECONDS ≥ 1');
+  if (cfg.liveProbePorts !== null && !parsePortRange(cfg.liveProbePorts)) throw new Error('HOICHAN_LIVE_PROBE_PORTS must be min-max (UDP ports, min ≤ max)');
   return Object.freeze(cfg);
 }

@@ -28,6 +28,12 @@ export interface ReadOptions {
    * past the end. Without it, such a cut is 'truncated'.
    */
   partial?: boolean;
+  /**
+   * With `partial`: the length of the whole body the window was cut from. The window's answer is then
+   * accepted only when it ends inside a defined-length Pixel Data that ends the body (so the window saw every
+   * other element); anything else is 'truncated', and the caller parses a wider window or the whole body.
+   */
+  totalLength?: number;
 }
 
 const UNDEFINED_LENGTH = 0xffffffff;
@@ -99,6 +105,11 @@ export function readDataset(input: Uint8Array, opts: ReadOptions = {}): DicomDat
     } else {
       checkEnd(stream, dataSet);
     }
+  }
+  if (opts.partial && opts.totalLength !== undefined && bytes.length < opts.totalLength) {
+    const px = dataSet.elements.x7fe00010;
+    const endsBody = body === bytes && px && !pixelDataComplete && px.length !== UNDEFINED_LENGTH && px.dataOffset + px.length === opts.totalLength;
+    if (!endsBody) throw new DicomParseError('truncated', 'the header window does not end inside a Pixel Data that ends the body');
   }
   return { dataSet, meta, transferSyntaxUid: ts, explicitVr, littleEndian, hasFileMeta, pixelDataComplete };
 }

@@ -3,6 +3,7 @@ import * as Multipasta from 'multipasta';
 import type { Archive, StoreCandidate } from '../archive/Archive.js';
 import type { BlobStore, TempBlob } from '../archive/blob/BlobStore.js';
 import { parseInstance, DicomParseError } from '../dicom/index.js';
+import { parseTemp } from '../archive/parseTemp.js';
 import { HoiError, type ErrorCode } from '../errors.js';
 import { stowResponse, type PartFailure } from './stowResponse.js';
 import { baseUrlOf, sendProblem } from './http.js';
@@ -21,8 +22,6 @@ const PARSE_ERRORS: Record<DicomParseError['reason'], ErrorCode> = {
   unsupported: 'HOI_ERR_UNSUPPORTED',
 };
 
-/** A large part's header is parsed from its first bytes (headers end at the pixel data), with one wider retry. */
-const HEADER_WINDOWS = [4 * 1024 * 1024, 256 * 1024 * 1024];
 /** Instances are indexed in batches of this size so an enormous request never piles up in memory. */
 const BATCH = 100;
 
@@ -59,22 +58,11 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       };
       if (p.tooBig) return fail('HOI_ERR_TOO_LARGE', `part ${parts} exceeds ${opts.maxInstanceBytes} bytes`);
       if (p.contentType && !/^application\/dicom\s*(;|$)/i.test(p.contentType)) return fail('HOI_ERR_UNSUPPORTED_MEDIA', `part ${parts} is ${p.contentType}, not application/dicom`);
-      const whole = p.temp.memory;
+      if (p.temp.size === 0) return fail('HOI_ERR_NOT_DICOM', `part ${parts} is empty`);
       let parsed;
       try {
-        if (whole) {
-          if (whole.length === 0) return fail('HOI_ERR_NOT_DICOM', `part ${parts} is empty`);
-          parsed = parseInstance(whole);
-        } else {
-          for (const [i, window] of HEADER_WINDOWS.entries()) {
-            try {
-              parsed = parseInstance(p.temp.head(window), { partial: true });
-              break;
-            } catch (err) {
-              if (!(err instanceof DicomParseError && err.reason === 'truncated' && i < HEADER_WINDOWS.length - 1)) throw err;
-            }
-          }
-        }
+        // The header only, from a view of the part's first chunks: the body itself is never copied.
+        parsed = parseTemp(p.temp, parseInstance);
       } catch (err) {
         if (err instanceof DicomParseError) return fail(PARSE_ERRORS[err.reason], `part ${parts}: ${err.message}`);
         return fail('HOI_ERR_NOT_DICOM', `part ${parts}: ${(err as Error).message}`);
@@ -84,9 +72,10 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       if (studyUid && f.studyInstanceUid !== studyUid) {
         return fail('HOI_ERR_STUDY_MISMATCH', `instance ${f.sopInstanceUid} belongs to study ${f.studyInstanceUid}, not ${studyUid}`, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid });
       }
-      // fsync starts now on the pool and overlaps with receiving the next part.
+      // Write + fsync start now on the pool and overlap with receiving the next part. The temp is named
+      // after its blob key, so the archive commits it without an intent journal or a directory fsync.
       const cand: StoreCandidate = { temp: p.temp, parsed, size: 0, sha256: '' };
-      const finished = p.temp.finish().then((r) => { cand.size = r.size; cand.sha256 = r.sha256; });
+      const finished = p.temp.finish(opts.archive.keyFor(parsed)).then((r) => { cand.size = r.size; cand.sha256 = r.sha256; });
       got.candidates.push({ cand, finished });
     };
 

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Archive, InstanceLocation } from '../archive/Archive.js';
-import { getFrames, readBulk } from '../dicom/index.js';
-import { decodeFrame, renderFrame, renderThumbnail, transcodeToExplicitLittleEndian } from '../render/index.js';
+import { getFrames, readBulk, DicomParseError } from '../dicom/index.js';
+import { decodeFrame, renderFrame, renderThumbnail, transcodeToExplicitLittleEndian, TranscodeError } from '../render/index.js';
 import { HoiError } from '../errors.js';
 import { parseAccept, EXPLICIT_LE, FRAME_MEDIA_TYPES, NATIVE_SYNTAXES, type MediaRange } from './accept.js';
 import { multipartStream, newBoundary, type Part } from './multipart.js';
 import { baseUrlOf } from './http.js';
+import { WHOLE_ARCHIVE, type DicomwebView } from './view.js';
 
 type P = { study: string; series?: string; instance?: string; frames?: string; '*'?: string };
 type Req = FastifyRequest<{ Params: P; Querystring: Record<string, string | undefined> }>;
@@ -13,8 +14,9 @@ type Req = FastifyRequest<{ Params: P; Querystring: Record<string, string | unde
 /** Larger instances are streamed from disk instead of read whole. */
 const READ_WHOLE = 64 * 1024 * 1024;
 
-async function found(archive: Archive, p: P): Promise<InstanceLocation[]> {
-  const locs = await archive.locate(p.study, p.series, p.instance);
+async function found(archive: Archive, view: DicomwebView, req: Req): Promise<InstanceLocation[]> {
+  const p = req.params;
+  const locs = await view.filter(req, await archive.locate(p.study, p.series, p.instance));
   if (!locs.length) throw new HoiError('HOI_ERR_NOT_FOUND', `no instance under ${[p.study, p.series, p.instance].filter(Boolean).join('/')}`);
   return locs;
 }
@@ -31,8 +33,9 @@ function chooseInstanceSyntax(ranges: MediaRange[]): { ts: string | '*'; multipa
 }
 
 /** WADO-RS (PS3.18 10.4): instances, metadata, frames, bulk data, rendered and thumbnails; plus DELETE for admins. */
-export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive; isAdmin: (req: FastifyRequest) => boolean }): Promise<void> {
+export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive; isAdmin: (req: FastifyRequest) => boolean; view?: DicomwebView }): Promise<void> {
   const { archive } = opts;
+  const view = opts.view ?? WHOLE_ARCHIVE;
 
   const bytesOf = async (loc: InstanceLocation): Promise<Buffer> => archive.blobs.read(loc.blobKey);
   // Sync reads for the retrieve loop: page-cache reads of ~0.5 MB cost less than a thread-pool round trip.
@@ -40,12 +43,12 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
 
   const retrieve = async (req: Req, reply: FastifyReply) => {
     const { ts, multipart } = chooseInstanceSyntax(parseAccept(req.headers.accept));
-    const locs = await found(archive, req.params);
+    const locs = await found(archive, view, req);
     // Only identity and decompression are offered; refuse before sending anything.
     if (ts !== '*' && ts !== EXPLICIT_LE && locs.some((l) => l.transferSyntaxUid !== ts)) {
       throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', `cannot transcode to ${ts}; ask for transfer-syntax=* or ${EXPLICIT_LE}`);
     }
-    const base = baseUrlOf(req);
+    const base = baseUrlOf(req, view.rootPath(req));
     const bodyFor = (loc: InstanceLocation) => (): Buffer | import('node:stream').Readable | Promise<Buffer> => {
       if (ts === '*' || ts === loc.transferSyntaxUid) return loc.size > READ_WHOLE ? archive.blobs.stream(loc.blobKey) : bytesNow(loc);
       return transcodeToExplicitLittleEndian(bytesNow(loc));
@@ -66,14 +69,19 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
   };
 
   const metadata = async (req: Req, reply: FastifyReply) => {
-    const metas = await archive.metadata(req.params.study, req.params.series, req.params.instance);
-    if (!metas.length) throw new HoiError('HOI_ERR_NOT_FOUND', 'no such study, series or instance');
-    const base = baseUrlOf(req);
+    const { study, series, instance } = req.params;
+    const all = await archive.locate(study, series, instance);
+    const shown = await view.filter(req, all);
+    if (!shown.length) throw new HoiError('HOI_ERR_NOT_FOUND', 'no such study, series or instance');
+    // A view hiding part of the set: one cached metadata per shown instance (rare: views filter whole studies).
+    const metas = shown.length === all.length ? await archive.metadata(study, series, instance)
+      : (await Promise.all(shown.map((l) => archive.metadata(l.studyUid, l.seriesUid, l.sopUid)))).flat();
+    const base = baseUrlOf(req, view.rootPath(req));
     return reply.type('application/dicom+json').send(`[${metas.join(',')}]`.replaceAll('{{BASE}}', base));
   };
 
   const frames = async (req: Req, reply: FastifyReply) => {
-    const [loc] = await found(archive, req.params);
+    const [loc] = await found(archive, view, req);
     const numbers = String(req.params.frames).split(',').map((s) => Number(s.trim()));
     if (numbers.some((n) => !Number.isInteger(n) || n < 1)) throw new HoiError('HOI_ERR_BAD_REQUEST', 'frame numbers are positive integers, comma-separated');
     const ranges = parseAccept(req.headers.accept);
@@ -109,6 +117,10 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
       }
     } catch (err) {
       if (err instanceof RangeError) throw new HoiError('HOI_ERR_NOT_FOUND', err.message);
+      // Empty (or unusable) stored Pixel Data: the frame resource does not exist, it is not a server fault.
+      if (err instanceof DicomParseError || (err instanceof TranscodeError && err.reason === 'no-pixel-data')) {
+        throw new HoiError('HOI_ERR_NOT_FOUND', `frame ${numbers.join(',')} cannot be read from this instance's Pixel Data: ${err.message}`);
+      }
       throw err;
     }
     const boundary = newBoundary();
@@ -118,7 +130,7 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
   };
 
   const bulk = async (req: Req, reply: FastifyReply) => {
-    const [loc] = await found(archive, req.params);
+    const [loc] = await found(archive, view, req);
     const value = readBulk(await bytesOf(loc!), String(req.params['*']));
     if (!value) throw new HoiError('HOI_ERR_NOT_FOUND', `no bulk data at ${req.params['*']}`);
     const ranges = parseAccept(req.headers.accept);
@@ -139,7 +151,7 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
   };
 
   const rendered = async (req: Req, reply: FastifyReply) => {
-    const [loc] = await found(archive, req.params);
+    const [loc] = await found(archive, view, req);
     const q = req.query;
     const format = renderedFormat(req);
     const quality = q.quality !== undefined ? Number(q.quality) : undefined;
@@ -167,19 +179,28 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
   };
 
   const thumbnail = async (req: Req, reply: FastifyReply) => {
-    const locs = await found(archive, req.params);
-    // A representative instance: the middle one of the (first) series.
-    const firstSeries = locs.filter((l) => l.seriesUid === locs[0]!.seriesUid);
-    const loc = firstSeries[Math.floor(firstSeries.length / 2)]!;
+    const locs = await found(archive, view, req);
     const size = req.query.viewport ? Number(req.query.viewport.split(',')[0]) : undefined;
-    const out = await renderThumbnail(await bytesOf(loc), { size: size && size > 0 ? size : undefined, format: renderedFormat(req) });
-    return reply.type(out.contentType).header('cache-control', 'private, max-age=3600').send(out.body);
+    const format = renderedFormat(req);
+    // A representative instance: the middle one of the first series that has an image (SR, KO, PR… have none).
+    for (const seriesUid of new Set(locs.map((l) => l.seriesUid))) {
+      const inSeries = locs.filter((l) => l.seriesUid === seriesUid);
+      try {
+        const out = await renderThumbnail(await bytesOf(inSeries[Math.floor(inSeries.length / 2)]!), { size: size && size > 0 ? size : undefined, format });
+        return reply.type(out.contentType).header('cache-control', 'private, max-age=3600').send(out.body);
+      } catch (err) {
+        if (!(err instanceof TranscodeError && err.reason === 'no-pixel-data')) throw err;
+      }
+    }
+    // PS3.18 thumbnail: nothing to show is "not found", not "not acceptable" (no media type would do).
+    throw new HoiError('HOI_ERR_NOT_FOUND', `no image to make a thumbnail from under ${[req.params.study, req.params.series, req.params.instance].filter(Boolean).join('/')}`);
   };
 
   const remove = (level: 'study' | 'series' | 'instance') => async (req: Req, reply: FastifyReply) => {
+    if (!view.deletable) throw new HoiError('HOI_ERR_FORBIDDEN', 'this DICOMweb root is read-only');
     if (!opts.isAdmin(req)) throw new HoiError('HOI_ERR_FORBIDDEN', 'only an admin can delete');
     const uid = level === 'study' ? req.params.study : level === 'series' ? req.params.series! : req.params.instance!;
-    if (level !== 'study') await found(archive, req.params);
+    await found(archive, view, req);
     const n = await archive.delete(level, uid);
     req.log.info({ level, uid, instances: n }, 'deleted');
     return reply.code(204).send();

@@ -7,7 +7,7 @@ import { ABORT, PDU, PduError, REJECT } from './pdu/types.js';
 import { CMD, STATUS, responseFor, type Command } from './command.js';
 import { negotiate, type AcceptedContext } from './negotiation.js';
 import { StoreReceiver, type StoreDeps } from './store.js';
-import { readDataset, writeDataset, type Element } from './dataset.js';
+import { readDataset, textOf, writeDataset, type Element } from './dataset.js';
 import { APPLICATION_CONTEXT, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION, TS } from './uids.js';
 import type { Peer, PeerRegistry } from './peers.js';
 
@@ -27,6 +27,18 @@ export interface ScpContext {
   /** Services for C-FIND / C-MOVE / C-GET (an operation runs until it resolves). */
   services: Record<'find' | 'move' | 'get', (op: Operation) => Promise<void>>;
   closed(a: ScpAssociation): void;
+  /** G-2.11: told of each C-STORE/FIND/MOVE/GET (the worklist's audit log; gateway/src/worklist/accessHooks.ts). */
+  onAccess?: (e: DimseAccessEvent) => void;
+}
+
+/** One DIMSE operation for the audit log: who (calling AE), what, on which object, and whether it succeeded. */
+export interface DimseAccessEvent {
+  callingAe: string;
+  operation: 'c-store' | 'c-find' | 'c-move' | 'c-get';
+  objectType: 'instance' | 'study' | 'query';
+  objectId: string;
+  ok: boolean;
+  status?: number;
 }
 
 /** A C-FIND/MOVE/GET in progress. */
@@ -263,6 +275,7 @@ export class ScpAssociation implements LinkHandler {
     this.begin();
     try {
       const r = await receiver.end();
+      this.ctx.onAccess?.({ callingAe: this.caller?.aeTitle ?? '', operation: 'c-store', objectType: 'instance', objectId: rq.affectedSopInstanceUid ?? '', ok: r.status === STATUS.success || (r.status & 0xf000) === 0xb000, status: r.status });
       if (this.state === State.Closed && this.link.closed) return;
       this.link.sendCommand(pcId, responseFor(rq, CMD.cStoreRsp, r.status, {
         affectedSopInstanceUid: rq.affectedSopInstanceUid, ...(r.comment && r.status !== STATUS.success ? { errorComment: r.comment } : {}),
@@ -292,6 +305,8 @@ export class ScpAssociation implements LinkHandler {
       this.link.sendCommand(pc.id, responseFor(rq, rspField, STATUS.cannotUnderstand, { errorComment: (err as Error).message.slice(0, 64) }));
       return;
     }
+    const study = textOf(identifier.find((e) => e.tag === 0x0020000d), false);
+    this.ctx.onAccess?.({ callingAe: this.caller!.aeTitle, operation: `c-${service}`, objectType: study ? 'study' : 'query', objectId: study || textOf(identifier.find((e) => e.tag === 0x00080052), false), ok: true });
     const op: Operation = { assoc: this, pc, rq, identifier, cancelled: false };
     const id = rq.messageId ?? 0;
     this.ops.set(id, op);

@@ -9,6 +9,10 @@ function fakeTemp(name: string): TempBlob & { discarded: boolean } {
     discarded: false,
     write: () => undefined,
     finish: async () => ({ size: 10, sha256: name }),
+    digest: () => ({ size: 10, sha256: name }),
+    key: null,
+    inMemory: false,
+    size: 10,
     memory: null,
     head: () => Buffer.alloc(0),
     discard() {

@@ -3,6 +3,7 @@ import type { Database } from '../archive/index/schema.js';
 import type { Level } from '../dicomweb/qido/attributes.js';
 import type { QidoQuery } from '../dicomweb/qido/parseQuery.js';
 import { MAX_RESULTS, runQuery } from '../dicomweb/qido/runQuery.js';
+import { HIDE_PACK_CONTENT } from '../packs/views.js';
 import { HoiError } from '../errors.js';
 import { CMD, STATUS, responseFor } from './command.js';
 import { hexTag, type Element } from './dataset.js';
@@ -22,7 +23,7 @@ async function* matches(db: Kysely<Database>, level: Level, ident: ParsedIdentif
   const includeTags = [...new Set(ident.keys.filter((k) => !COMPUTED.has(k.tag)).map((k) => hexTag(k.tag)))];
   for (let offset = 0; ; offset += MAX_RESULTS) {
     const q: QidoQuery = { filters: ident.filters, includeTags, includeAll: false, limit: MAX_RESULTS, offset, fuzzy: false, ignored: [] };
-    const page = await runQuery(db, level, q, {}, '');
+    const page = await runQuery(db, level, q, { restrict: HIDE_PACK_CONTENT }, '');
     for (const item of page.items) yield JSON.parse(item) as JsonDataset;
     if (!page.more) return;
   }

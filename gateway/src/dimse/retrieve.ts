@@ -5,6 +5,7 @@ import type { BlobStore } from '../archive/blob/BlobStore.js';
 import { FsBlobStore } from '../archive/blob/FsBlobStore.js';
 import type { QidoQuery } from '../dicomweb/qido/parseQuery.js';
 import { MAX_RESULTS, runQuery } from '../dicomweb/qido/runQuery.js';
+import { HIDE_PACK_CONTENT } from '../packs/views.js';
 import { findAttribute } from '../dicomweb/qido/attributes.js';
 import { HoiError } from '../errors.js';
 import { STATUS } from './command.js';
@@ -29,7 +30,7 @@ export async function instancesFor(archive: Archive, ident: ParsedIdentifier): P
   const wanted = new Map<string, Set<string>>();
   for (let offset = 0; ; offset += MAX_RESULTS) {
     const q: QidoQuery = { filters, includeTags: [], includeAll: false, limit: MAX_RESULTS, offset, fuzzy: false, ignored: [] };
-    const page = await runQuery(archive.db, 'instance', q, {}, '');
+    const page = await runQuery(archive.db, 'instance', q, { restrict: HIDE_PACK_CONTENT }, '');
     for (const item of page.items) {
       const o = JSON.parse(item) as Record<string, { Value?: string[] } | undefined>;
       const study = o['0020000D']?.Value?.[0];

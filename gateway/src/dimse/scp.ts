@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import fs from 'node:fs';
 import type { Archive } from '../archive/Archive.js';
 import type { BlobStore } from '../archive/blob/BlobStore.js';
-import type { ParsedInstance } from '../dicom/types.js';
+import type { ParseFn } from '../archive/parseTemp.js';
 import { ScpAssociation, type ScpContext } from './association.js';
 import { PeerRegistry } from './peers.js';
 import { storedDatasetReader } from './store.js';
@@ -32,7 +32,9 @@ export interface DimseOptions {
 export interface DimseDeps {
   archive: Archive;
   blobs: BlobStore;
-  parse: (bytes: Buffer, opts?: { partial?: boolean }) => ParsedInstance;
+  parse: ParseFn;
+  /** G-2.11: called for each C-STORE/FIND/MOVE/GET (audit log). */
+  onAccess?: ScpContext['onAccess'];
 }
 
 /** How long an association may take to be requested, and to be closed after its release. */
@@ -64,10 +66,13 @@ export class Dimse {
       artimMs: Math.min(ARTIM_MS, idleMs || ARTIM_MS),
       peers,
       archive: deps.archive,
-      store: { blobs: deps.blobs, parse: deps.parse, committer, maxInstanceBytes: opts.maxInstanceBytes, storedDataset: storedDatasetReader(deps.archive) },
+      store: { blobs: deps.blobs, parse: deps.parse, keyFor: (parsed) => deps.archive.keyFor(parsed), committer,
+        // One association in `instance` mode: a synchronous write + fsync beats the thread pool's hand-offs.
+        syncWrite: () => opts.durability === 'instance' && self!.activeAssociations <= 1, maxInstanceBytes: opts.maxInstanceBytes, storedDataset: storedDatasetReader(deps.archive) },
       admit: () => self!.admit(opts.maxAssociations),
       services: { find: findService({ db: deps.archive.db, aeTitle: opts.aeTitle }), move: moveService(retrieve), get: getService(retrieve) },
       closed: (a) => self!.forget(a),
+      ...(deps.onAccess ? { onAccess: deps.onAccess } : {}),
     };
     self = new Dimse(peers, ctx, opts);
     return self;

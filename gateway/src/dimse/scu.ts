@@ -17,7 +17,7 @@ export interface ScuOptions {
   /** Connect, association and response timeout. */
   timeoutMs: number;
   /** Answers C-STORE requests the peer sends us (C-GET sub-operations); without it they are refused. */
-  onStore?: (cmd: Command, dataset: Buffer) => number | Promise<number>;
+  onStore?: (cmd: Command, dataset: Buffer, pcId: number) => number | Promise<number>;
 }
 
 export class AssociationRejected extends Error {
@@ -84,6 +84,11 @@ export class ScuAssociation implements LinkHandler {
     if (this.state === 'open' && !this.waiting) return this.watch();
     this.link.abort(ABORT.sourceUser, ABORT.reasonNotSpecified);
     this.closed(err);
+  }
+
+  /** Restarts the response timer: the caller sees the peer working elsewhere (C-MOVE sub-operations arriving at our SCP). */
+  touch(): void {
+    if (this.state === 'open' && this.timer) this.watch();
   }
 
   /** Context accepted for a SOP class with exactly this transfer syntax. */
@@ -203,7 +208,7 @@ export class ScuAssociation implements LinkHandler {
   private async answerStore(pcId: number, cmd: Command, ds: Buffer): Promise<void> {
     let status: number = STATUS.sopClassNotSupported;
     try {
-      if (this.opts.onStore) status = await this.opts.onStore(cmd, ds);
+      if (this.opts.onStore) status = await this.opts.onStore(cmd, ds, pcId);
     } catch {
       status = STATUS.processingFailure;
     }

@@ -3,6 +3,7 @@ import type { Archive } from '../archive/Archive.js';
 import type { BlobStore, TempBlob } from '../archive/blob/BlobStore.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { DicomParseError } from '../dicom/types.js';
+import { parseTemp, type ParseFn } from '../archive/parseTemp.js';
 import { STATUS } from './command.js';
 import type { Committer, Finished } from './commit.js';
 import { datasetOffset, fileMetaPrefix } from './part10.js';
@@ -30,23 +31,13 @@ export interface StoreDeps {
   blobs: BlobStore;
   /** Dataset bytes of the stored instance with this SOP Instance UID, if any (duplicate check). */
   storedDataset: (sopInstanceUid: string) => Promise<Buffer | null>;
-  parse: (bytes: Buffer, opts?: { partial?: boolean }) => ParsedInstance;
+  parse: ParseFn;
   committer: Committer;
+  /** Names each temp after its blob key (`Archive.keyFor`), so the commit needs no journal or directory fsync. */
+  keyFor?: (parsed: ParsedInstance) => (sha256: string) => string;
+  /** True when the temp should be written and fsynced synchronously (a lone association: see FinishOptions.sync). */
+  syncWrite?: () => boolean;
   maxInstanceBytes: number;
-}
-
-/** Header windows tried, in turn, for instances too large to be kept in memory (as STOW does). */
-const HEADER_WINDOWS = [4 * 1024 * 1024, 256 * 1024 * 1024];
-
-function parseWindowed(parse: StoreDeps['parse'], temp: TempBlob): ParsedInstance {
-  for (const [i, window] of HEADER_WINDOWS.entries()) {
-    try {
-      return parse(temp.head(window), { partial: true });
-    } catch (err) {
-      if (!(err instanceof DicomParseError && err.reason === 'truncated' && i < HEADER_WINDOWS.length - 1)) throw err;
-    }
-  }
-  throw new DicomParseError('truncated', 'no header window holds the whole header');
 }
 
 /**
@@ -137,17 +128,10 @@ export class StoreReceiver {
       temp.discard();
       return { status: STATUS.cannotUnderstand, comment: 'truncated or malformed dataset' };
     }
-    const whole = temp.memory;
-    // An in-memory body's write + fsync start now, on the thread pool, while its header is parsed here.
-    // (A body spilled to disk is parsed from the file first: finish() closes it.)
-    let finished: Promise<Finished> | undefined;
-    if (whole) {
-      finished = temp.finish();
-      finished.catch(() => undefined);
-    }
     let parsed: ParsedInstance;
     try {
-      parsed = whole ? this.deps.parse(whole) : parseWindowed(this.deps.parse, temp);
+      // The header only, from a view of the first chunks (the body is never copied).
+      parsed = parseTemp(temp, this.deps.parse);
     } catch (err) {
       temp.discard();
       const why = err instanceof DicomParseError ? `${err.reason}: ${err.message}` : (err as Error).message;
@@ -159,11 +143,15 @@ export class StoreReceiver {
       return { status: STATUS.datasetMismatch, comment: 'SOP Class/Instance UID differ from the command'.slice(0, 64) };
     }
     this.notArriving();
+    // Write + fsync start now on the thread pool; the committer waits for them.
+    const finished: Promise<Finished> = temp.finish(this.deps.keyFor?.(parsed), { sync: this.deps.syncWrite?.() ?? false });
+    finished.catch(() => undefined);
     const outcome = await this.deps.committer.commit(temp, parsed, finished);
     if (outcome.status === 'failed') {
       // Our file meta names the calling AE, so the archive's whole-file hash differs when the same dataset is
       // sent again from another AE (or came before over STOW): compare the datasets; a resend is a success.
-      if (outcome.error.code === 'HOI_ERR_DUPLICATE_DIFFERENT' && whole) {
+      const whole = outcome.error.code === 'HOI_ERR_DUPLICATE_DIFFERENT' ? temp.memory : null;
+      if (whole) {
         const previous = await this.deps.storedDataset(f.sopInstanceUid).catch(() => null);
         if (previous && sha256(previous) === sha256(whole.subarray(this.datasetStart))) {
           return { status: parsed.coerced.length ? STATUS.coercion : STATUS.success };

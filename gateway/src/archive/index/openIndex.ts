@@ -10,6 +10,11 @@ import { migrate, type Dialect } from './migrations.js';
 export interface IndexDb {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * The SQLite handle behind `db` (null on PostgreSQL), for the archive's prepared-statement insert path.
+   * Use it only inside `db.connection().execute(…)`, which holds Kysely's lock on this single connection.
+   */
+  readonly sqlite?: BetterSqlite3.Database | null;
   close(): Promise<void>;
 }
 
@@ -45,7 +50,7 @@ export async function openIndex(opts: IndexOptions): Promise<IndexDb> {
   file.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
   await migrate(db, 'sqlite');
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', sqlite: file, close: () => db.destroy() };
 }
 
 /** Drops a PostgreSQL schema (tests use one schema per run). */

@@ -8,6 +8,8 @@ import type { Filter, QidoQuery } from './parseQuery.js';
 export interface QidoScope {
   studyUid?: string;
   seriesUid?: string;
+  /** Extra condition from the DICOMweb root's view (dicomweb/view.ts), e.g. a case pack's instances only. */
+  restrict?: RawBuilder<SqlBool> | null;
 }
 
 export interface QidoResult {
@@ -125,6 +127,7 @@ export async function runQuery(db: Kysely<Database>, level: Level, q: QidoQuery,
   const conds: RawBuilder<SqlBool>[] = q.filters.map((f) => condition(f, q.fuzzy));
   if (scope.studyUid) conds.push(sql<SqlBool>`studies.study_uid = ${scope.studyUid}`);
   if (scope.seriesUid) conds.push(sql<SqlBool>`series.series_uid = ${scope.seriesUid}`);
+  if (scope.restrict) conds.push(scope.restrict);
   const where = conds.length ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``;
   const limit = Math.min(q.limit ?? MAX_RESULTS, MAX_RESULTS);
   const page = sql`LIMIT ${limit + 1} OFFSET ${q.offset}`;

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openIndex } from './index/openIndex.js';
+import { FsBlobStore } from './blob/FsBlobStore.js';
+import { Archive } from './Archive.js';
+import { parseTemp } from './parseTemp.js';
+import { parseInstance, DicomParseError, type ParsedInstance } from '../dicom/index.js';
+import { makeInstance } from '../../../test/helpers/synth.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-archive-'));
+  dirs.push(d);
+  return d;
+};
+
+/** A 16-bit 256×256 image (128 KB of pixels): larger than the first header window. */
+const big = (attrs: Record<string, unknown> = {}): Buffer => makeInstance({ Rows: 256, Columns: 256, BitsAllocated: 16, BitsStored: 16, HighBit: 15, ...attrs }, { pixels: new Uint8Array(256 * 256 * 2).fill(3) });
+
+function tempOf(blobs: FsBlobStore, bytes: Buffer, chunk = 16_384) {
+  const t = blobs.createTemp();
+  for (let i = 0; i < bytes.length; i += chunk) t.write(bytes.subarray(i, i + chunk));
+  return t;
+}
+
+describe('parseTemp (header of a received body, without copying it)', () => {
+  const blobs = () => new FsBlobStore(path.join(tmp(), 'blobs'));
+
+  it('parses a large body from a header window and gets what the whole-body parse gets', () => {
+    const bytes = big();
+    const windows: number[] = [];
+    const spy = (b: Buffer, o?: { partial?: boolean; totalLength?: number }) => {
+      windows.push(b.length);
+      return parseInstance(b, o);
+    };
+    const got = parseTemp(tempOf(blobs(), bytes), spy);
+    expect(got).toEqual(parseInstance(bytes));
+    expect(windows).toEqual([32 * 1024]);
+  });
+
+  it('refuses a body cut inside its Pixel Data, as the whole-body parse does', () => {
+    const cut = big().subarray(0, -100);
+    expect(() => parseTemp(tempOf(blobs(), cut), parseInstance)).toThrow(DicomParseError);
+    try {
+      parseTemp(tempOf(blobs(), cut), parseInstance);
+    } catch (err) {
+      expect((err as DicomParseError).reason).toBe('truncated');
+    }
+  });
+
+  it('falls back to the whole body when elements follow Pixel Data', () => {
+    // (FFFC,FFFC) Data Set Trailing Padding, OB, 4 bytes: after Pixel Data, outside any header window.
+    const padding = Buffer.from([0xfc, 0xff, 0xfc, 0xff, 0x4f, 0x42, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]);
+    const bytes = Buffer.concat([big(), padding]);
+    expect(() => parseInstance(bytes.subarray(0, 32 * 1024), { partial: true, totalLength: bytes.length })).toThrow(DicomParseError);
+    expect(parseTemp(tempOf(blobs(), bytes), parseInstance)).toEqual(parseInstance(bytes));
+  });
+});
+
+describe('archive store and crash recovery', () => {
+  async function open(dataDir: string) {
+    const index = await openIndex({ dataDir, databaseUrl: null, schema: 'unused' });
+    const blobs = new FsBlobStore(path.join(dataDir, 'blobs'));
+    const swept = blobs.sweepTemps();
+    const archive = new Archive(index, blobs, { overwrite: false, fsync: true, dataDir });
+    const recovered = await archive.recover();
+    return { index, blobs, archive, swept, recovered };
+  }
+  const received = async (a: Archive, blobs: FsBlobStore, bytes: Buffer, named = true) => {
+    const temp = tempOf(blobs, bytes);
+    const parsed: ParsedInstance = parseTemp(temp, parseInstance);
+    const { size, sha256 } = await temp.finish(named ? a.keyFor(parsed) : undefined);
+    return { temp, parsed, size, sha256 };
+  };
+  const list = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
+
+  it('commits named temps without an intent journal; a restart places a temp whose row was committed and drops the rest', async () => {
+    const dataDir = tmp();
+    const study = '2.25.1001';
+    const first = await open(dataDir);
+    const [a, b, c, d] = [1, 2, 3, 4].map((n) => big({ StudyInstanceUID: study, SeriesInstanceUID: '2.25.2002', SOPInstanceUID: `2.25.300${n}`, InstanceNumber: n }));
+
+    // Normal store: placed under its key, nothing left in .tmp or the journal.
+    const [okA] = await first.archive.store([await received(first.archive, first.blobs, a!)]);
+    expect(okA!.status).toBe('stored');
+    expect(list(path.join(dataDir, 'journal'))).toEqual([]);
+    expect(list(first.blobs.tmpDir)).toEqual([]);
+
+    // "Crash" between the index commit and the rename: the row is there (the sender may have its answer), the file is not placed.
+    first.blobs.place = () => {
+      throw new Error('killed before the rename');
+    };
+    const [okB] = await first.archive.store([await received(first.archive, first.blobs, b!)]);
+    expect(okB!.status).toBe('stored');
+    // Crash before the index commit: a finished named temp nobody indexed; and an anonymous temp.
+    await received(first.archive, first.blobs, c!);
+    const anon = first.blobs.createTemp();
+    anon.write(d!);
+    await anon.finish();
+    expect(list(first.blobs.tmpDir)).toHaveLength(3);
+    await first.index.close();
+
+    const second = await open(dataDir);
+    try {
+      expect(second.swept).toBe(1);
+      expect(second.recovered).toMatchObject({ placedTemps: 1, droppedTemps: 1 });
+      expect(list(second.blobs.tmpDir)).toEqual([]);
+      const locs = await second.archive.locate(study);
+      expect(locs.map((l) => l.sopUid)).toEqual(['2.25.3001', '2.25.3002']);
+      for (const l of locs) expect(await second.blobs.read(l.blobKey)).toEqual(l.sopUid === '2.25.3001' ? a : b);
+      const files = fs.readdirSync(path.join(dataDir, 'blobs'), { recursive: true }).map(String).filter((f) => f.endsWith('.dcm'));
+      expect(files).toHaveLength(2);
+      // The prepared-statement path keeps the counts the Kysely path keeps.
+      const row = await second.archive.db.selectFrom('studies').select(['num_instances', 'num_series', 'modalities']).where('study_uid', '=', study).executeTakeFirstOrThrow();
+      expect(row).toEqual({ num_instances: 2, num_series: 1, modalities: 'OT' });
+    } finally {
+      await second.index.close();
+    }
+  });
+
+  it('an identical resend is a duplicate and leaves no temp; different bytes under the same UID fail', async () => {
+    const dataDir = tmp();
+    const g = await open(dataDir);
+    try {
+      const bytes = big({ SOPInstanceUID: '2.25.4001' });
+      expect((await g.archive.store([await received(g.archive, g.blobs, bytes)]))[0]!.status).toBe('stored');
+      expect((await g.archive.store([await received(g.archive, g.blobs, bytes)]))[0]!.status).toBe('duplicate');
+      const other = big({ SOPInstanceUID: '2.25.4001', InstanceNumber: 7 });
+      const [out] = await g.archive.store([await received(g.archive, g.blobs, other)]);
+      expect(out).toMatchObject({ status: 'failed', error: { code: 'HOI_ERR_DUPLICATE_DIFFERENT' } });
+      await new Promise((r) => setTimeout(r, 50)); // discards unlink on the pool
+      expect(list(g.blobs.tmpDir)).toEqual([]);
+    } finally {
+      await g.index.close();
+    }
+  });
+});

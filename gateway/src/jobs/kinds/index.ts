@@ -1,0 +1,3 @@
+// Importing this module registers the gateway's built-in job kinds.
+import './dimse.js';
+import './dicomweb.js';
