@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { createLogger, defineConfig } from 'vite';
 
 // Cornerstone3D 5.x under Vite 7 (see shared/docs/stack-notes.md): the DICOM image loader ships its decode
@@ -12,8 +13,13 @@ logger.warn = (msg, options) => {
   warn(msg, options);
 };
 
+// The worklist's pure policy and state machine run in the browser too (which actions to offer). Imported from
+// its sources by path: the package's main entry also holds the audit chain, which needs node:crypto.
+export const WORKLIST_ALIAS = { find: /^@worklist\/(.*)$/, replacement: `${fileURLToPath(new URL('../worklist/src/', import.meta.url))}$1` };
+
 export default defineConfig({
   base: '/',
+  resolve: { alias: [WORKLIST_ALIAS] },
   customLogger: logger,
   build: {
     outDir: 'dist',

@@ -4,7 +4,7 @@ vitest.stubGlobal('location', { href: 'http://gw.local:8080/', search: '' });
 vitest.stubGlobal('navigator', { hardwareConcurrency: 8 });
 vitest.stubGlobal('window', {});
 const { loadConfig } = await import('./config');
-const { parseRoute, routeHash } = await import('./app');
+const { parseRoute, routeHash, homeRoute } = await import('./app');
 
 describe('config', () => {
   it('defaults to the gateway next to the page', () => {
@@ -22,7 +22,23 @@ describe('routes', () => {
   it('parses and formats hash routes', () => {
     expect(parseRoute('#/view/1.2.3/4.5')).toEqual({ name: 'view', studyUid: '1.2.3', seriesUid: '4.5' });
     expect(parseRoute('#/login')).toEqual({ name: 'login' });
-    expect(parseRoute('')).toEqual({ name: 'studies' });
+    expect(parseRoute('')).toEqual({ name: 'home' });
+    expect(parseRoute('#/studies')).toEqual({ name: 'studies' });
     expect(routeHash({ name: 'view', studyUid: '1.2.3' })).toBe('#/view/1.2.3');
+  });
+
+  it('parses the worklist routes and round-trips them', () => {
+    const routes = [
+      { name: 'consults' }, { name: 'newConsult' }, { name: 'consult', consultId: 'c 1' }, { name: 'audit' },
+      { name: 'view', consultId: 'c1', packId: 'pk01', studyUid: '1.2.3', seriesUid: '4.5' },
+    ] as const;
+    for (const r of routes) expect(parseRoute(routeHash(r))).toEqual(r);
+    expect(parseRoute('#/consults/c1/view/pk01/1.2.3')).toEqual({ name: 'view', consultId: 'c1', packId: 'pk01', studyUid: '1.2.3', seriesUid: undefined });
+  });
+
+  it('starts worklist users on the consult list, admins on the study list', () => {
+    expect(homeRoute(['consultant_expert'])).toEqual({ name: 'consults' });
+    expect(homeRoute(['admin'])).toEqual({ name: 'studies' });
+    expect(homeRoute([])).toEqual({ name: 'studies' });
   });
 });

@@ -7,9 +7,11 @@ import { icon } from '../ui/icons';
 const FIELDS: { key: keyof CaseSummary; label: MessageKey }[] = [
   { key: 'ageSex', label: 'case.ageSex' },
   { key: 'history', label: 'case.history' },
+  { key: 'pastHistory', label: 'case.pastHistory' },
   { key: 'examination', label: 'case.examination' },
   { key: 'paraclinical', label: 'case.paraclinical' },
   { key: 'preliminaryDiagnosis', label: 'case.preliminaryDiagnosis' },
+  { key: 'treatmentSoFar', label: 'case.treatmentSoFar' },
   { key: 'question', label: 'case.question' },
   { key: 'minutesDraft', label: 'case.minutesDraft' },
 ];
@@ -60,6 +62,8 @@ export class CaseSummaryPanel {
     const dl = h('dl', { class: 'case-fields' });
     for (const f of FIELDS) {
       const value = summary[f.key];
+      // Fields a summary does not carry at all (older hand-made ones) are left out; empty ones show a dash.
+      if (value === undefined && (f.key === 'minutesDraft' || f.key === 'pastHistory' || f.key === 'treatmentSoFar' || f.key === 'ageSex')) continue;
       if (f.key === 'minutesDraft' && !value) continue;
       dl.append(h('dt', { i18n: f.label }), h('dd', { 'data-field': f.key, class: value ? '' : 'muted' }, value ? String(value) : '—'));
     }

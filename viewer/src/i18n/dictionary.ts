@@ -3,7 +3,10 @@
  * enforces it). Placeholders are `{name}`. Medical terms follow Vietnamese hospital usage (G-vocabulary in
  * shared/docs/guideline-en.md: hội chẩn, tóm tắt bệnh án, biên bản…).
  */
+import { worklistVi, worklistEn } from './worklistMessages';
+
 export const vi = {
+  ...worklistVi,
   'app.name': 'Hội chẩn',
   'app.title': 'Hội chẩn – Xem ảnh',
   'app.skipToContent': 'Bỏ qua đến nội dung chính',
@@ -173,6 +176,7 @@ export type MessageKey = keyof typeof vi;
 export type Dictionary = Record<MessageKey, string>;
 
 export const en: Dictionary = {
+  ...worklistEn,
   'app.name': 'Hoichan',
   'app.title': 'Hoichan – Image viewer',
   'app.skipToContent': 'Skip to main content',

@@ -7,12 +7,16 @@ export interface CaseSummary {
   pseudonym: string;
   /** Bệnh sử: history of the present illness (and past history). */
   history?: string;
+  /** Tiền sử: past history. */
+  pastHistory?: string;
   /** Khám lâm sàng: examination findings. */
   examination?: string;
   /** Cận lâm sàng: paraclinical results. */
   paraclinical?: string;
   /** Chẩn đoán sơ bộ: preliminary diagnosis. */
   preliminaryDiagnosis?: string;
+  /** Điều trị đã thực hiện: treatment so far. */
+  treatmentSoFar?: string;
   /** Câu hỏi hội chẩn: what the requesting hospital asks of the consultants. */
   question?: string;
   /** Dự thảo biên bản: the minutes draft, when one exists. */

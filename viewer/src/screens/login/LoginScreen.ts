@@ -35,7 +35,7 @@ export class LoginScreen implements Screen {
       delete error.dataset.i18n;
       try {
         await this.ctx.session.login(username.value.trim(), password.value, this.abort.signal);
-        this.ctx.navigate(this.next.name === 'login' ? { name: 'studies' } : this.next);
+        this.ctx.navigate(this.next.name === 'login' ? { name: 'home' } : this.next);
       } catch (err) {
         if (this.abort.signal.aborted) return;
         if (err instanceof LoginError && err.kind === 'credentials') bindI18n(error, { i18n: 'login.failed' });

@@ -1,6 +1,7 @@
 import type { AppContext, Screen } from '../Screen';
 import type { StudyQuery, StudySummary } from '../../types';
 import { AppHeader } from '../../components/AppHeader';
+import { mainNav } from '../../components/MainNav';
 import { HttpError } from '../../dataSource/DataSource';
 import { formatDicomDate, onLangChange, t } from '../../i18n/i18n';
 import { h, clear, bindI18n } from '../../ui/dom';
@@ -32,7 +33,7 @@ export class StudyListScreen implements Screen {
 
   mount(container: HTMLElement): void {
     this.showIdentity = this.ctx.session.canSeeIdentity();
-    this.header = new AppHeader({ user: this.ctx.session.current?.user.username ?? null, onLogout: this.ctx.session.current ? this.ctx.logout : undefined });
+    this.header = new AppHeader({ user: this.ctx.session.current?.user.username ?? null, onLogout: this.ctx.session.current ? this.ctx.logout : undefined, start: this.ctx.session.current ? [mainNav(this.ctx.session.roles, 'studies')] : [] });
     const saved = this.savedQuery();
     const name = h('input', { id: 'q-name', type: 'search', name: 'patientName', value: saved.patientName ?? '', autocomplete: 'off', 'aria-describedby': 'q-name-hint' });
     const from = h('input', { id: 'q-from', type: 'date', name: 'dateFrom', value: saved.dateFrom ?? '' });

@@ -26,6 +26,8 @@ import { StudyService } from '../../services/study/StudyService';
 import { STUDY_EVENTS } from '../../services/study/events';
 import { normalizeInstanceMetadata } from '../../services/study/normalizeMetadata';
 import { CASE_EVENTS } from '../../services/case/CaseStore';
+import { caseSummaryFromConsult } from '../../services/case/fromConsult';
+import { packRoot, packSource } from '../../dataSource/packSource';
 import type { Subscription } from '../../services/Emitter';
 import { createViewerToolGroup, setPrimaryTool, type PrimaryToolId } from '../../tools/toolGroups';
 import { createStackScrollSynchronizer } from '../../tools/stackSync';
@@ -36,6 +38,7 @@ import { h, bindI18n } from '../../ui/dom';
 import { icon } from '../../ui/icons';
 import { ViewportCell, type CellKind } from './ViewportCell';
 import { VIEWER_EVENTS, type ViewerMetrics } from './events';
+import type { ViewerLiveHook } from '../../live/hook';
 
 let instances = 0;
 
@@ -86,7 +89,15 @@ export class ViewerScreen implements Screen {
   private viewportSeq = 0;
   private readonly metrics: ViewerMetrics = { openedAt: performance.now(), firstImageAt: null, seriesLoadedAt: null, seriesLoadMs: null, firstSeriesUid: null };
 
-  constructor(private readonly ctx: AppContext, private readonly studyUid: string, private readonly initialSeriesUid?: string) {}
+  private readonly ctx: AppContext;
+
+  /**
+   * With `consult`, the images come from the consult's case pack (`/packs/{id}/dicom-web`: pseudonymous copies
+   * only, G-2.3) and the case panel shows the consult's summary, question and minutes draft, kept current.
+   */
+  constructor(ctx: AppContext, private readonly studyUid: string, private readonly initialSeriesUid?: string, private readonly consult?: { consultId: string; packId: string }) {
+    this.ctx = consult ? { ...ctx, dataSource: packSource(ctx, packRoot(consult.packId)) } : ctx;
+  }
 
   async mount(container: HTMLElement): Promise<void> {
     this.buildDom(container);
@@ -137,13 +148,19 @@ export class ViewerScreen implements Screen {
   // ---------------------------------------------------------------------------------------------------- DOM
 
   private buildDom(container: HTMLElement): void {
-    const back = h('a', { href: '#/studies', class: 'button ghost back-link', i18nAttr: { title: 'nav.back' } }, icon('back'), h('span', { i18n: 'nav.studies' }));
+    const back = this.consult
+      ? h('a', { href: `#/consults/${encodeURIComponent(this.consult.consultId)}`, class: 'button ghost back-link', 'data-testid': 'back-to-consult' }, icon('back'), h('span', { i18n: 'consult.back' }))
+      : h('a', { href: '#/studies', class: 'button ghost back-link', i18nAttr: { title: 'nav.back' } }, icon('back'), h('span', { i18n: 'nav.studies' }));
     this.header = new AppHeader({ user: this.ctx.session.current?.user.username ?? null, onLogout: this.ctx.session.current ? this.ctx.logout : undefined, start: [back] });
     this.toolbar = new Toolbar((c) => this.command(c));
     this.browser = new SeriesBrowser({ onPick: (s) => void this.showSeriesInActive(s) });
     this.casePanel = new CaseSummaryPanel({ collapsed: window.innerWidth < 1100, onToggle: () => requestAnimationFrame(() => this.engine?.resize(true, true)) });
-    this.casePanel.update(this.ctx.cases.get(this.studyUid));
-    this.subs.push(this.ctx.cases.subscribe(CASE_EVENTS.CASE_CHANGED, (d) => d.studyUid === this.studyUid && this.casePanel.update(d.summary)));
+    if (this.consult) {
+      this.followConsult(this.consult.consultId);
+    } else {
+      this.casePanel.update(this.ctx.cases.get(this.studyUid));
+      this.subs.push(this.ctx.cases.subscribe(CASE_EVENTS.CASE_CHANGED, (d) => d.studyUid === this.studyUid && this.casePanel.update(d.summary)));
+    }
     this.grid = h('div', { class: 'vp-grid', 'data-testid': 'viewport-grid' });
     const seriesToggle = h('button', { type: 'button', class: 'icon-button series-toggle', 'aria-expanded': 'true', i18nAttr: { 'aria-label': 'viewer.toggleSeries', title: 'viewer.toggleSeries' } }, icon('series'));
     const left = h('div', { class: 'left-panel', id: 'left-panel' }, this.browser.element);
@@ -167,6 +184,18 @@ export class ViewerScreen implements Screen {
       this.engine?.render();
     }));
     this.updateToolbar();
+  }
+
+  /** Shows the consult's summary in the panel and refreshes it when the live feed says the consult changed. */
+  private followConsult(consultId: string): void {
+    const abort = new AbortController();
+    this.cleanups.push(() => abort.abort());
+    const refresh = () => this.ctx.worklist.get(consultId, abort.signal)
+      .then((v) => { if (!this.disposed) this.casePanel.update(caseSummaryFromConsult(v)); })
+      .catch(() => { /* the panel keeps what it shows */ });
+    void refresh();
+    void this.ctx.worklist.follow((e) => { if (e.consultId === consultId) void refresh(); }, abort.signal);
+    this.cleanups.push(onLangChange(() => void refresh()));
   }
 
   // ------------------------------------------------------------------------------------------------ layout
@@ -572,6 +601,26 @@ export class ViewerScreen implements Screen {
       mpr: !!this.mpr,
       mprEnabled: !!d?.reconstructable && cell?.root.dataset.status === 'ready',
     });
+  }
+
+  // ------------------------------------------------------------------------------------ live consult hook
+
+  /** The hook the live consult (viewer/src/live) uses to mirror this screen: read the cells, change layout and series. */
+  liveHook(): ViewerLiveHook {
+    return {
+      studyUid: this.studyUid,
+      root: this.root,
+      layout: () => this.layout,
+      activeIndex: () => this.activeIndex,
+      cells: () => this.cells.map((c) => ({ index: c.index, kind: c.kind, element: c.element, root: c.root, viewport: c.viewport, seriesUid: c.display?.seriesUid ?? null, ready: c.root.dataset.status === 'ready' })),
+      setLayout: (id) => { if (!this.mpr && id !== 'mpr') this.setLayout(id); },
+      setActive: (i) => { if (i < this.cells.length) this.setActive(i); },
+      showSeries: async (i, seriesUid, imageIndex) => {
+        const s = this.series.find((x) => x.seriesUid === seriesUid);
+        const cell = this.cells[i];
+        if (s && cell && !this.mpr) await this.showSeries(cell, s, imageIndex);
+      },
+    };
   }
 
   // -------------------------------------------------------------------------------------- test/bench hooks
