@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build, type Gateway } from '../../gateway/src/app.js';
 import { loadConfig } from '../../gateway/src/config/config.js';
@@ -80,7 +80,7 @@ function ctStudy(): { studyUid: string; files: Buffer[] } {
 }
 
 /** The viewer build with the live screens: viewer/dist when it has them, else a cached build of its own. */
-export function liveViewerDist(): string {
+export async function liveViewerDist(): Promise<string> {
   if (process.env.HOICHAN_LIVE_VIEWER_DIST) return process.env.HOICHAN_LIVE_VIEWER_DIST;
   const hasLive = (dir: string) => fs.existsSync(path.join(dir, 'index.html')) && fs.readdirSync(path.join(dir, 'assets')).some((f) => /^live-.*\.js$/.test(f));
   const newest = newestMtime(path.join(ROOT, 'viewer', 'src'));
@@ -88,8 +88,11 @@ export function liveViewerDist(): string {
   const own = path.join(TMP, 'live-viewer-dist');
   if (hasLive(own) && fs.statSync(path.join(own, 'index.html')).mtimeMs >= newest) return own;
   const vite = path.join(ROOT, 'viewer', 'node_modules', '.bin', 'vite');
-  const r = spawnSync(vite, ['build', '--outDir', own, '--emptyOutDir'], { cwd: path.join(ROOT, 'viewer'), stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('viewer build failed');
+  // Asynchronous: a synchronous minute-long build blocks the vitest worker past its RPC timeout ("onTaskUpdate").
+  const status = await new Promise<number | null>((resolve, reject) => {
+    spawn(vite, ['build', '--outDir', own, '--emptyOutDir'], { cwd: path.join(ROOT, 'viewer'), stdio: 'inherit' }).on('error', reject).on('exit', resolve);
+  });
+  if (status !== 0) throw new Error('viewer build failed');
   return own;
 }
 
@@ -117,7 +120,7 @@ export interface LiveRoom {
 export async function startLiveRoom(): Promise<LiveRoom> {
   const y4m = path.join(TMP, 'live-face-320x240.y4m');
   await makeFaceY4m(y4m);
-  process.env.HOICHAN_VIEWER_DIR = liveViewerDist();
+  process.env.HOICHAN_VIEWER_DIR = await liveViewerDist();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-live-e2e-'));
   const gw = await build(loadConfig({}, {
     dataDir, adminPassword: PASSWORD, logLevel: 'silent', dicomPort: null, host: '127.0.0.1', https: 'on', httpPort: 0,
