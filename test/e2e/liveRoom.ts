@@ -149,6 +149,9 @@ export async function startLiveRoom(): Promise<LiveRoom> {
   const browser = await launchChromium([
     '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`,
     '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required',
+    // Three participants share one browser here; in a real room each is the foreground tab of its own machine,
+    // so the other two must not be throttled as background renderers.
+    '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
     // Trust exactly the gateway's certificate, the way IT would install it (no blanket certificate bypass).
     `--ignore-certificate-errors-spki-list=${spkiHash(gw.tls!.cert)}`,
   ]);
