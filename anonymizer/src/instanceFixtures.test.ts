@@ -42,6 +42,25 @@ describe.skipIf(!HAVE_FIXTURES)('deidentifyInstance on shared/fixtures/real', ()
     expect(results.get('CT_small.dcm')?.report.pixels.status).toBe('untouched');
   });
 
+  it('re-encodes cleaned compressed fixtures losslessly: same syntax when lossless, JPEG-LS Lossless after a lossy one', async () => {
+    const expected: [string, string, string | undefined][] = [
+      ['US-PAL-8-10x-echo.dcm', '1.2.840.10008.1.2.5', undefined], // RLE stays RLE
+      ['US_multiframe_ybr_burnedin.dcm', '1.2.840.10008.1.2.4.80', 'ISO_10918_1'], // JPEG Baseline source
+      ['US1_J2KI.dcm', '1.2.840.10008.1.2.4.80', 'ISO_15444_1'], // JPEG 2000 lossy source
+    ];
+    for (const [f, ts, method] of expected) {
+      const r = results.get(f);
+      if (r?.status !== 'released') throw new Error(`${f} not released`);
+      const out = readPart10(r.part10);
+      expect(out.transferSyntaxUid, f).toBe(ts);
+      const img = await decodeImage(out.dataset, out.transferSyntaxUid);
+      expect(img.frames.length, f).toBe(Number(out.dataset['00280008']?.Value?.[0] ?? 1));
+      if (!method) continue;
+      expect(out.dataset['00282110']?.Value, f).toEqual(['01']);
+      expect(out.dataset['00282114']?.Value?.[0], f).toBe(method);
+    }
+  });
+
   it('covers the face of OT-PAL-8-face (palette Secondary Capture) so that the detector finds none (G-2.4)', async () => {
     const r = results.get('OT-PAL-8-face_nometa.dcm');
     expect(r?.status).toBe('released');

@@ -20,7 +20,6 @@
  * `uncleanable`: the caller must quarantine it (never release it).
  */
 import type { DicomDataset } from '../dicom/io.js';
-import { TS } from '../dicom/io.js';
 import { BURNED_IN_SIGNATURES, type BurnedInSignature } from './burnedInSignatures.js';
 import { detectFaces, type FaceDetectOptions } from './faces.js';
 import { type Box, decodeImage, encodeImage, fillBoxes, frameCount, greyFrame, hasPixelData, PixelDecodeError, type PixelImage, rgbFrame } from './image.js';
@@ -61,7 +60,7 @@ export interface PixelCleanReport {
   readonly cleanedPixelData: boolean;
   /** True when face detection examined this image (113102 may be declared). */
   readonly cleanedRecognizableVisualFeatures: boolean;
-  /** Transfer syntax of the output dataset (Explicit VR Little Endian when pixels were rewritten). */
+  /** Transfer syntax of the output dataset (lossless re-encode, or Explicit VR Little Endian, when pixels were rewritten). */
   readonly transferSyntaxUid: string;
 }
 
@@ -248,8 +247,8 @@ export async function cleanPixels(ds: DicomDataset, ts: string, opts: PixelClean
     return { ...base, status: 'untouched', steps, cleanedPixelData, cleanedRecognizableVisualFeatures: plan.faces };
   }
   if (clearHighBits(img)) steps.push({ kind: 'overlay-bits', detail: 'bits above Bits Stored cleared', boxes: [] });
-  encodeImage(ds, img, ts);
+  const outTs = encodeImage(ds, img, ts);
   if (cleanedPixelData && textSteps.length > 0) ds['00280301'] = { vr: 'CS', Value: ['NO'] };
   if (plan.faces) ds['00280302'] = { vr: 'CS', Value: ['NO'] }; // Recognizable Visual Features
-  return { ...base, status: 'cleaned', steps, cleanedPixelData, cleanedRecognizableVisualFeatures: plan.faces, transferSyntaxUid: TS.explicitLE };
+  return { ...base, status: 'cleaned', steps, cleanedPixelData, cleanedRecognizableVisualFeatures: plan.faces, transferSyntaxUid: outTs };
 }

@@ -2,15 +2,16 @@
  * Pixel Data of a dcmjs dict dataset as decoded frames (native little-endian, interleaved samples), and back.
  *
  * Compressed pixel data is decoded with the dcmjs-codecs WebAssembly (RLE, JPEG all processes, JPEG-LS, JPEG 2000,
- * HTJ2K, JPEG XL). A cleaned image is written back **uncompressed, Explicit VR Little Endian** (the caller updates
- * the transfer syntax): re-encoding a lossy source would add a second generation of loss to the image the
- * consultants judge, and a lossless re-encode of a decoded lossy image gains little. Lossy Image Compression and
- * its ratio/method stay as they were, so the viewer still knows the pixels went through a lossy codec once.
+ * HTJ2K, JPEG XL). A cleaned image is re-encoded LOSSLESSLY (reencode.ts: same syntax for a lossless source,
+ * JPEG-LS Lossless or RLE for a lossy one, so no second generation of loss) or, when no encoder round-trips it,
+ * written uncompressed; the caller updates the transfer syntax. Lossy Image Compression stays "01" with its
+ * ratio/method history, so the viewer still knows the pixels went through a lossy codec once.
  */
 import dcmjsCodecs from 'dcmjs-codecs';
 import type { DicomDataset } from '../dicom/io.js';
 import { TS } from '../dicom/io.js';
 import { sniffCodestream, startsCodestream } from './codestream.js';
+import { LOSSY_METHOD, reencodeLossless } from './reencode.js';
 
 const { NativeCodecs, Context } = dcmjsCodecs;
 type CodecContext = InstanceType<typeof Context>;
@@ -243,10 +244,22 @@ function decodeWith(kind: string, ctx: CodecContext, toRgb: boolean): CodecConte
 }
 
 /**
- * Writes the frames back into `ds` as native pixel data (to be written as Explicit VR Little Endian) and updates
- * the attributes that describe it.
+ * Writes the frames back into `ds` and updates the attributes that describe them; returns the output transfer
+ * syntax. Frames are re-encoded losslessly when a dcmjs-codecs encoder round-trips them exactly (reencode.ts),
+ * otherwise written native (Explicit VR Little Endian).
  */
-export function encodeImage(ds: DicomDataset, img: PixelImage, sourceTs: string): void {
+export function encodeImage(ds: DicomDataset, img: PixelImage, sourceTs: string): string {
+  ds['00280004'] = { vr: 'CS', Value: [img.photometric] };
+  if (img.samplesPerPixel > 1) ds['00280006'] = { vr: 'US', Value: [0] };
+  const lossyMethod = LOSSY_METHOD[sourceTs];
+  if (lossyMethod || ds['00282110']?.Value?.[0] === '01') keepLossyHistory(ds, lossyMethod);
+  const reencoded = NATIVE.has(sourceTs) ? undefined : reencodeLossless(img, sourceTs);
+  if (reencoded) {
+    // dcmjs writes one fragment per value, after an empty Basic Offset Table.
+    ds['7FE00010'] = { vr: 'OB', Value: reencoded.frames.map((f) => f.buffer as ArrayBuffer) };
+    ds['00280004'] = { vr: 'CS', Value: [reencoded.photometric] };
+    return reencoded.ts;
+  }
   const total = img.frames.reduce((n, f) => n + f.length, 0);
   const data = new Uint8Array(total + (total % 2));
   let at = 0;
@@ -255,8 +268,6 @@ export function encodeImage(ds: DicomDataset, img: PixelImage, sourceTs: string)
     at += f.length;
   }
   ds['7FE00010'] = { vr: img.bitsAllocated === 8 ? 'OB' : 'OW', Value: [data.buffer] };
-  ds['00280004'] = { vr: 'CS', Value: [img.photometric] };
-  if (img.samplesPerPixel > 1) ds['00280006'] = { vr: 'US', Value: [0] };
   if (sourceTs === TS.explicitBE) {
     // Other OW values (palette LUT data) were read as big-endian bytes: swap them for the little-endian output.
     for (const [tag, el] of Object.entries(ds)) {
@@ -268,6 +279,18 @@ export function encodeImage(ds: DicomDataset, img: PixelImage, sourceTs: string)
       });
     }
   }
+  return TS.explicitLE;
+}
+
+/**
+ * The pixels went through a lossy codec once: Lossy Image Compression stays "01", and the method history
+ * (PS3.3 C.7.6.1.1.5) gets the source's method when the file did not record it. Our lossless re-encode adds no
+ * entry (and no ratio), because it loses nothing.
+ */
+function keepLossyHistory(ds: DicomDataset, method: string | undefined): void {
+  ds['00282110'] = { vr: 'CS', Value: ['01'] };
+  const methods = (ds['00282114']?.Value ?? []).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+  if (method && methods.length === 0) ds['00282114'] = { vr: 'CS', Value: [method] };
 }
 
 /** Value that displays as black for this image, per sample. */
