@@ -1,3 +1,4 @@
+import { IdentityVault } from './worklist/identityVault.js';
 import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import path from 'node:path';
 import type { Config } from './config/config.js';
@@ -68,7 +69,7 @@ export async function build(config: Config): Promise<Gateway> {
   blobs.sweepTemps();
   const archive = new Archive(index, blobs, { overwrite: config.overwriteInstances, fsync: config.fsync, dataDir: config.dataDir });
   const recovered = await archive.recover();
-  const worklist = new Worklist(index);
+  const worklist = new Worklist(index, IdentityVault.open(config.dataDir));
   const dimse = await createDimse(config, { archive, blobs, parse: parseInstance, onAccess: dimseAccessLogger(worklist) });
   const webPeers = new WebPeerRegistry(index.db);
   const jobs = createJobQueue(config, { config, index, archive, dimse, webPeers });

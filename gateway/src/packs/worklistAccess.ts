@@ -34,7 +34,7 @@ export function worklistPackAccess(worklist: Worklist): PackAccessPolicy {
     },
     async patientOf(consultId: string) {
       const c = await worklist.repo.load(consultId);
-      const p = c ? await loadPatient(worklist.db, c.patientId) : null;
+      const p = c ? await loadPatient(worklist.db, c.patientId, worklist.vault) : null;
       return p ? { ids: p.identity.patientIds ?? [], identity: identityOfPatient(p) } : null;
     },
   };

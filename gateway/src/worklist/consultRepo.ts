@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { IdentityVault } from './identityVault.js';
 import type { AuditSink, Consult, ConsultQuery, ConsultRepo, ConsultTransaction, Patient, PatientIdentity, PatientRepo } from '@hoichan/worklist';
 import type { Dialect } from '../archive/index/migrations.js';
 import { HoiError } from '../errors.js';
@@ -24,14 +25,14 @@ function toRow(c: Consult, now: string): Omit<ConsultTable, 'created_at'> {
 
 const parse = (r: { snapshot: string } | undefined): Consult | null => (r ? (JSON.parse(r.snapshot) as Consult) : null);
 
-function toPatient(r: PatientTable): Patient {
-  return { id: r.id, facilityId: r.facility_id, pseudonym: r.pseudonym, identity: JSON.parse(r.identity_json) as PatientIdentity };
+function toPatient(r: PatientTable, vault: IdentityVault): Patient {
+  return { id: r.id, facilityId: r.facility_id, pseudonym: r.pseudonym, identity: vault.unseal(r.id, r.identity_json) };
 }
 
-/** Loads a patient (identity included) with whatever connection the caller is on. */
-export async function loadPatient(conn: WDb | WTx, id: string): Promise<Patient | null> {
+/** Loads a patient (identity unsealed) with whatever connection the caller is on. */
+export async function loadPatient(conn: WDb | WTx, id: string, vault: IdentityVault): Promise<Patient | null> {
   const r = await conn.selectFrom('patients').selectAll().where('id', '=', id).executeTakeFirst();
-  return r ? toPatient(r) : null;
+  return r ? toPatient(r, vault) : null;
 }
 
 /** A transaction of the worklist: the ConsultTransaction port plus the patient lookup on the same connection. */
@@ -41,8 +42,8 @@ export interface WorklistTx extends ConsultTransaction {
 }
 
 /** PatientRepo: identities held at this gateway (the requesting facility's, G-2.3). */
-export function patientRepo(db: WDb): PatientRepo {
-  return { load: (id) => loadPatient(db, id) };
+export function patientRepo(db: WDb, vault: IdentityVault): PatientRepo {
+  return { load: (id) => loadPatient(db, id, vault) };
 }
 
 const RETRYABLE = new Set(['SQLITE_BUSY', '40001', '40P01']);
@@ -52,7 +53,7 @@ const RETRYABLE = new Set(['SQLITE_BUSY', '40001', '40P01']);
  * rev on save, `SELECT … FOR UPDATE` on PostgreSQL (SQLite has one writer), audit chained in the same transaction.
  */
 export class KyselyConsultRepo implements ConsultRepo {
-  constructor(readonly db: WDb, readonly dialect: Dialect) {}
+  constructor(readonly db: WDb, readonly dialect: Dialect, private readonly vault: IdentityVault) {}
 
   async load(id: string): Promise<Consult | null> {
     return parse(await this.db.selectFrom('consults').select('snapshot').where('id', '=', id).executeTakeFirst());
@@ -85,7 +86,7 @@ export class KyselyConsultRepo implements ConsultRepo {
     return {
       trx,
       audit,
-      patient: (id) => loadPatient(trx, id),
+      patient: (id) => loadPatient(trx, id, this.vault),
       async load(id) {
         let s = trx.selectFrom('consults').select('snapshot').where('id', '=', id);
         if (dialect === 'postgres') s = s.forUpdate();

@@ -1,3 +1,4 @@
+import { IdentityVault } from './identityVault.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ describe('demo data set', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-demo-'));
     const index = await openIndex({ dataDir: dir, databaseUrl: null, schema: 'unused' });
     opened.push({ index, dir });
-    const worklist = new Worklist(index, new ManualClock(opts.clock ?? NOW));
+    const worklist = new Worklist(index, IdentityVault.open(dir), new ManualClock(opts.clock ?? NOW));
     const r = await loadDemo(worklist, new Accounts(index.db, 3600), opts.now ? { now: opts.now } : {});
     expect(r.loaded).toBe(true);
     const rows = await worklist.db.selectFrom('consults').select('id').execute();

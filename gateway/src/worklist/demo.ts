@@ -83,7 +83,7 @@ export async function loadDemo(worklist: Worklist, _accounts: Accounts, opts: De
     consults.push(build(startFor(build, now)));
   }
   await worklist.repo.transaction(async (tx) => {
-    await tx.trx.insertInto('patients').values({ id: PATIENT.id, facility_id: PATIENT.facilityId, pseudonym: PATIENT.pseudonym, identity_json: JSON.stringify(PATIENT.identity), created_at: now.toISOString() }).execute();
+    await tx.trx.insertInto('patients').values({ id: PATIENT.id, facility_id: PATIENT.facilityId, pseudonym: PATIENT.pseudonym, identity_json: worklist.vault.seal(PATIENT.id, PATIENT.identity), created_at: now.toISOString() }).execute();
     for (const c of consults) await tx.insert(c);
     await tx.audit.append(consults.map((c) => auditAccess({
       actor: { userId: 'demo-loader', facilityId: '', roles: ['admin'] }, action: 'consult.demoLoad', objectType: 'consult', objectId: c.id,

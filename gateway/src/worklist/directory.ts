@@ -3,6 +3,7 @@ import { isRole, type Actor, type Facility, type Patient, type PatientIdentity, 
 import type { User } from '../auth/Accounts.js';
 import { HoiError } from '../errors.js';
 import type { WDb, WTx } from './tables.js';
+import type { IdentityVault } from './identityVault.js';
 
 /** A user as the worklist lists them (no password, no token). */
 export interface DirectoryUser {
@@ -18,7 +19,7 @@ const toFacility = (r: { id: string; name: string; can_request: number; can_cons
 
 /** Facilities, the users' facility and worklist roles, and patients registered at this gateway. */
 export class Directory {
-  constructor(private readonly db: WDb) {}
+  constructor(private readonly db: WDb, private readonly vault: IdentityVault) {}
 
   async facilities(): Promise<Facility[]> {
     return (await this.db.selectFrom('facilities').selectAll().orderBy('name').execute()).map(toFacility);
@@ -72,7 +73,7 @@ export class Directory {
       const taken = await conn.selectFrom('patients').select('id').where('pseudonym', '=', pseudonym).executeTakeFirst();
       if (taken && attempt < 5) continue;
       const p: Patient = { id: `bn-${crypto.randomUUID()}`, facilityId, pseudonym, identity };
-      await conn.insertInto('patients').values({ id: p.id, facility_id: facilityId, pseudonym, identity_json: JSON.stringify(identity), created_at: new Date().toISOString() }).execute();
+      await conn.insertInto('patients').values({ id: p.id, facility_id: facilityId, pseudonym, identity_json: this.vault.seal(p.id, identity), created_at: new Date().toISOString() }).execute();
       return p;
     }
   }

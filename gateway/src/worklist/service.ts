@@ -10,6 +10,7 @@ import { readAudit, verifyAuditLog } from './auditStore.js';
 import { AccessLog } from './accessLog.js';
 import { KyselyConsultRepo, loadPatient, type WorklistTx } from './consultRepo.js';
 import { Directory } from './directory.js';
+import type { IdentityVault } from './identityVault.js';
 import { LiveFeed } from './liveFeed.js';
 import { worklistDb, type WDb } from './tables.js';
 
@@ -52,10 +53,11 @@ export class Worklist {
    */
   readonly afterCommit: ((e: { readonly actor: Actor; readonly command: Command; readonly consult: Consult }) => Promise<void>)[] = [];
 
-  constructor(readonly index: IndexDb, readonly clock: Clock = systemClock) {
+  /** `vault` seals patients' identities at rest (IdentityVault.open(dataDir) in the gateway). */
+  constructor(readonly index: IndexDb, readonly vault: IdentityVault, readonly clock: Clock = systemClock) {
     this.db = worklistDb(index.db);
-    this.repo = new KyselyConsultRepo(this.db, index.dialect);
-    this.directory = new Directory(this.db);
+    this.repo = new KyselyConsultRepo(this.db, index.dialect, vault);
+    this.directory = new Directory(this.db, vault);
     this.accessLog = new AccessLog(this.db, index.dialect);
   }
 
@@ -137,7 +139,7 @@ export class Worklist {
     const patients = new Map<string, Patient | null>();
     const out: ConsultAnswer[] = [];
     for (const c of visible) {
-      if (can(actor, 'patient.identity', c).ok && !patients.has(c.patientId)) patients.set(c.patientId, await loadPatient(this.db, c.patientId));
+      if (can(actor, 'patient.identity', c).ok && !patients.has(c.patientId)) patients.set(c.patientId, await loadPatient(this.db, c.patientId, this.vault));
       out.push(this.answer(actor, c, patients.get(c.patientId) ?? null)!);
     }
     await this.appendNow([auditAccess({ actor, action: 'consult.list', objectType: 'consult', objectId: '*', now, decision, detail: { count: out.length, ids: out.slice(0, 40).map((c) => c.id).join(' ') } })]);
