@@ -63,7 +63,7 @@ function build(pnpm) {
   if (fs.existsSync(path.join(root, 'viewer', 'vite.config.ts'))) {
     const out = path.join(root, 'viewer', 'dist', 'index.html');
     // Rebuilt when missing or older than any of its sources (after a pull), or when asked.
-    const sources = ['viewer/src', 'viewer/index.html', 'viewer/vite.config.ts', 'viewer/package.json', 'worklist/src'];
+    const sources = ['viewer/src', 'viewer/index.html', 'viewer/vite.config.ts', 'viewer/package.json', 'worklist/src', 'gateway/src/live/protocol.ts'];
     const stale = !fs.existsSync(out) || sources.some((s) => newestMtime(path.join(root, s)) > fs.statSync(out).mtimeMs);
     if (stale || process.env.HOICHAN_REBUILD_VIEWER) run(pnpm, ['--filter', '@hoichan/viewer', 'build']);
   }

@@ -1,6 +1,6 @@
 /**
- * Messages of the live room's signaling socket (JSON text frames). The viewer keeps a copy of these types in
- * viewer/src/live/protocol.ts. Media never pass through here: SDP and ICE candidates are relayed between
+ * Messages of the live room's signaling socket (JSON text frames). The viewer imports this module as is
+ * (viewer/src/live/protocol.ts), so keep it free of Node imports. Media never pass through here: SDP and ICE candidates are relayed between
  * browsers (peer-to-peer mesh), and the shared view is state, never images (G-1.3: images render locally).
  */
 export type PeerId = string;
