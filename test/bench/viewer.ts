@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { spawnGateway, waitExit } from '../helpers/process.js';
+import { spawnGateway, waitExit, ROOT } from '../helpers/process.js';
 import { ensureSeries, orthancDown, orthancUp, printTable, stats } from './lib.js';
 import { ensureViewerBuilt, launchChromium, loginToken, stowFiles } from '../e2e/support.js';
 
@@ -89,7 +89,8 @@ async function main(): Promise<void> {
   const s500 = ensureSeries(path.join(os.tmpdir(), 'hoichan-bench-s500'), 500);
   const s200 = ensureSeries(path.join(os.tmpdir(), 'hoichan-bench-s200'), 200, { GEN_SEED: '200' });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-bench-viewer-'));
-  const gw = await spawnGateway({ HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: PASSWORD, HOICHAN_LOG_LEVEL: 'warn' });
+  // The compiled gateway, as `npm start` runs it (the other benchmarks do the same).
+  const gw = await spawnGateway({ HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: PASSWORD, HOICHAN_LOG_LEVEL: 'warn' }, { compiled: fs.existsSync(path.join(ROOT, 'gateway/dist/main.js')) });
   let browser: Browser | null = null;
   const withOrthanc = process.env.BENCH_SKIP_ORTHANC !== '1';
   try {
