@@ -1,4 +1,5 @@
-import { JobCancelled, JobError, isTransient, type JobContext, type JobKindDefinition, type JobProgress, type JobReport, type JobServices } from './types.js';
+import { HoiError } from '../errors.js';
+import { JobCancelled, JobError, isTransient, type Job, type JobContext, type JobKindDefinition, type JobProgress, type JobReport, type JobServices } from './types.js';
 
 export const emptyProgress = (): JobProgress => ({ instancesDone: 0, instancesTotal: null, instancesFailed: 0, bytesDone: 0, bytesTotal: null, message: null });
 
@@ -74,3 +75,8 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptOutcome> {
 
 /** Backoff before attempt n+1 (n ≥ 1): base × 2^(n-1), capped at 10 minutes. */
 export const backoffDelay = (baseMs: number, attemptsMade: number): number => Math.min(baseMs * 2 ** Math.max(0, attemptsMade - 1), 600_000);
+
+/** Both queues retry only jobs that ended failed or cancelled; anything else is a 409. */
+export function assertRetriable(job: Job): void {
+  if (job.state !== 'failed' && job.state !== 'cancelled') throw new HoiError('HOI_ERR_CONFLICT', `job ${job.id} is ${job.state}; only failed or cancelled jobs can be retried`);
+}

@@ -4,7 +4,7 @@ import { Queue, QueueEvents, Worker, DelayedError, UnrecoverableError, type Job 
 import { Redis } from 'ioredis';
 import { HoiError } from '../errors.js';
 import { jobKind } from './registry.js';
-import { emptyProgress, runAttempt } from './attempt.js';
+import { assertRetriable, emptyProgress, runAttempt } from './attempt.js';
 import { FINAL_STATES, JobCancelled, JobInterrupted, type EnqueueOptions, type Job, type JobEvent, type JobFilter, type JobProgress, type JobQueue, type JobReport, type JobServices, type JobState } from './types.js';
 
 /** What we keep in a bullmq job's data besides the params. */
@@ -165,7 +165,7 @@ export class BullmqQueue implements JobQueue {
     const f = await this.fetch(id);
     if (!f) return null;
     const job = toJob(f.j, f.type);
-    if (job.state !== 'failed' && job.state !== 'cancelled') throw new HoiError('HOI_ERR_CONFLICT', `job ${id} is ${job.state}; only failed or cancelled jobs can be retried`);
+    assertRetriable(job);
     await f.j.updateData({ ...f.j.data, cancelRequested: false, cancelled: false, report: null });
     // A job cancelled before it ran is still in the wait list: clearing the flag is enough.
     if (f.type === 'failed') await f.j.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });

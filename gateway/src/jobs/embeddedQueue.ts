@@ -2,9 +2,8 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../archive/index/schema.js';
-import { HoiError } from '../errors.js';
 import { jobKind } from './registry.js';
-import { backoffDelay, emptyProgress, partialReport, runAttempt } from './attempt.js';
+import { assertRetriable, backoffDelay, emptyProgress, partialReport, runAttempt } from './attempt.js';
 import { FINAL_STATES, JobCancelled, JobInterrupted, type EnqueueOptions, type Job, type JobEvent, type JobFilter, type JobQueue, type JobServices, type JobState } from './types.js';
 
 /** Row of the `jobs` table (migration 3). Times the queue compares are epoch ms; shown times are ISO text. */
@@ -130,7 +129,7 @@ export class EmbeddedQueue implements JobQueue {
   async retry(id: string): Promise<Job | null> {
     const job = await this.get(id);
     if (!job) return null;
-    if (job.state !== 'failed' && job.state !== 'cancelled') throw new HoiError('HOI_ERR_CONFLICT', `job ${id} is ${job.state}; only failed or cancelled jobs can be retried`);
+    assertRetriable(job);
     await this.db.updateTable('jobs')
       .set({ state: 'queued', attempts: 0, error: null, report: null, cancel_requested: 0, run_at: Date.now(), finished_at: null, owner: null, lease_until: null })
       .where('id', '=', id).where('state', 'in', ['failed', 'cancelled']).execute();

@@ -315,37 +315,28 @@ function writeAll(fd: number, b: Buffer): void {
   while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
 }
 
-function writevAllSync(fd: number, chunks: Buffer[]): void {
-  let list = chunks;
-  while (list.length) {
-    let left = fs.writevSync(fd, list);
-    const rest: Buffer[] = [];
-    for (const c of list) {
-      if (left >= c.length) left -= c.length;
-      else {
-        rest.push(left > 0 ? c.subarray(left) : c);
-        left = 0;
-      }
+/** What is left of `list` after `written` bytes of it went out (partial writes are rare on regular files). */
+function unwritten(list: Buffer[], written: number): Buffer[] {
+  let left = written;
+  const rest: Buffer[] = [];
+  for (const c of list) {
+    if (left >= c.length) left -= c.length;
+    else {
+      rest.push(left > 0 ? c.subarray(left) : c);
+      left = 0;
     }
-    list = rest;
   }
+  return rest;
+}
+
+function writevAllSync(fd: number, chunks: Buffer[]): void {
+  for (let list = chunks; list.length; ) list = unwritten(list, fs.writevSync(fd, list));
 }
 
 async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {
-  let list = chunks;
-  while (list.length) {
+  for (let list = chunks; list.length; ) {
     const written = await new Promise<number>((res, rej) => fs.writev(fd, list, (e, n) => (e ? rej(e) : res(n))));
-    // Partial writes are rare on regular files; drop what went out and go on with the rest.
-    let left = written;
-    const rest: Buffer[] = [];
-    for (const c of list) {
-      if (left >= c.length) left -= c.length;
-      else {
-        rest.push(left > 0 ? c.subarray(left) : c);
-        left = 0;
-      }
-    }
-    list = rest;
+    list = unwritten(list, written);
   }
 }
 
