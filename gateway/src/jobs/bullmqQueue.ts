@@ -188,11 +188,16 @@ export class BullmqQueue implements JobQueue {
       return r;
     };
     this.queueEvents = new QueueEvents(QUEUE, { connection: conn(), prefix: this.prefix });
+    // Each event re-reads its job; the reads of one job are chained so that their answers are emitted in the
+    // order the events came (a slow read of a progress event must not land after 'finished').
+    const chains = new Map<string, Promise<void>>();
     const relay = (type: JobEvent['type']) => ({ jobId }: { jobId: string }) => {
-      void this.get(jobId).then((job) => {
+      const next = (chains.get(jobId) ?? Promise.resolve()).then(() => this.get(jobId)).then((job) => {
         if (!job) return;
         this.events.emit('job', { type: FINAL_STATES.has(job.state) ? 'finished' : type, job } satisfies JobEvent);
       }).catch(() => undefined);
+      chains.set(jobId, next);
+      void next.then(() => { if (chains.get(jobId) === next) chains.delete(jobId); });
     };
     this.queueEvents.on('added', relay('created'));
     for (const ev of ['active', 'delayed', 'waiting', 'stalled', 'completed', 'failed'] as const) this.queueEvents.on(ev, relay('updated'));

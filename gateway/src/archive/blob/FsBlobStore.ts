@@ -204,9 +204,9 @@ class FsTempBlob implements TempBlob {
       try { fs.closeSync(this.fd); } catch { /* already closed */ }
       this.fd = null;
     }
-    // While finish() runs it removes the file itself when done; an unlink waits on the filesystem journal,
-    // so it goes to the pool.
-    if (!this.done || this.fd === null) fs.rm(this.path, { force: true }, () => undefined);
+    // While finish() runs it removes the file itself when done. Otherwise the file goes before the refusal is
+    // answered, so a refused store leaves nothing behind (refusals are rare: the unlink's wait is no cost).
+    if (!this.done || this.fd === null) fs.rmSync(this.path, { force: true });
   }
 }
 
