@@ -8,6 +8,7 @@ import { FsBlobStore } from './archive/blob/FsBlobStore.js';
 import { Archive } from './archive/Archive.js';
 import { Accounts } from './auth/Accounts.js';
 import { LoginLimiter } from './auth/loginLimiter.js';
+import { SecretBox } from './auth/secretBox.js';
 import { authRoutes, requireUser } from './auth/authPlugin.js';
 import { stowRoutes } from './dicomweb/stow.js';
 import { qidoRoutes } from './dicomweb/qido.js';
@@ -71,7 +72,8 @@ export async function build(config: Config): Promise<Gateway> {
   const recovered = await archive.recover();
   const worklist = new Worklist(index, IdentityVault.open(config.dataDir));
   const dimse = await createDimse(config, { archive, blobs, parse: parseInstance, onAccess: dimseAccessLogger(worklist) });
-  const webPeers = new WebPeerRegistry(index.db);
+  const webPeers = new WebPeerRegistry(index.db, SecretBox.open(config.dataDir, 'peers'));
+  await webPeers.sealLegacyRows();
   const jobs = createJobQueue(config, { config, index, archive, dimse, webPeers });
   const accounts = new Accounts(index.db, config.tokenTtlSeconds);
   const admin = await accounts.ensureAdmin(config.adminPassword);

@@ -1,6 +1,7 @@
 import type { Generated, Kysely } from 'kysely';
 import type { Database } from '../archive/index/schema.js';
 import { HoiError } from '../errors.js';
+import { SecretBox } from '../auth/secretBox.js';
 
 /** How we authenticate to a DICOMweb peer. */
 export type WebAuth = { type: 'none' } | { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string };
@@ -14,7 +15,7 @@ export interface WebPeer {
   description: string | null;
 }
 
-/** Row of `web_peers` (migration 3). `auth` is JSON text. */
+/** Row of `web_peers` (migration 3). `auth` is the JSON of WebAuth, sealed by the registry's SecretBox (older rows: clear JSON). */
 export interface WebPeerTable {
   pk: Generated<number>;
   name: string;
@@ -62,26 +63,41 @@ export function webPeerFromJson(body: unknown, nameFromUrl?: string): WebPeer {
   return { name, baseUrl: url.toString().replace(/\/+$/, ''), auth, description };
 }
 
-/** DICOMweb peers, in the index (`web_peers`). */
+/**
+ * DICOMweb peers, in the index (`web_peers`). A peer's token or password is sealed at rest with the data dir's
+ * `peers` key (the peer's name as additional data), so a database dump does not hand out access to the PACS.
+ */
 export class WebPeerRegistry {
   private readonly db: Db;
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, private readonly box: SecretBox) {
     this.db = db.withTables<{ web_peers: WebPeerTable }>();
+  }
+
+  /** Seals rows written in clear by an older version; returns how many. Called at start. */
+  async sealLegacyRows(): Promise<number> {
+    const rows = await this.db.selectFrom('web_peers').select(['name', 'auth']).execute();
+    let n = 0;
+    for (const r of rows) {
+      if (SecretBox.isSealed(r.auth)) continue;
+      await this.db.updateTable('web_peers').set({ auth: this.box.seal(authContext(r.name), r.auth) }).where('name', '=', r.name).execute();
+      n++;
+    }
+    return n;
   }
 
   async get(name: string): Promise<WebPeer | null> {
     const r = await this.db.selectFrom('web_peers').selectAll().where('name', '=', name).executeTakeFirst();
-    return r ? toPeer(r) : null;
+    return r ? this.toPeer(r) : null;
   }
 
   async list(): Promise<WebPeer[]> {
-    return (await this.db.selectFrom('web_peers').selectAll().orderBy('name').execute()).map(toPeer);
+    return (await this.db.selectFrom('web_peers').selectAll().orderBy('name').execute()).map((r) => this.toPeer(r));
   }
 
   async upsert(p: WebPeer): Promise<{ peer: WebPeer; created: boolean }> {
     const t = new Date().toISOString();
     const existed = !!(await this.get(p.name));
-    const cols = { base_url: p.baseUrl, auth: JSON.stringify(p.auth), description: p.description, updated_at: t };
+    const cols = { base_url: p.baseUrl, auth: this.box.seal(authContext(p.name), JSON.stringify(p.auth)), description: p.description, updated_at: t };
     await this.db.insertInto('web_peers').values({ name: p.name, ...cols, created_at: t })
       .onConflict((oc) => oc.column('name').doUpdateSet(cols)).execute();
     return { peer: p, created: !existed };
@@ -91,8 +107,11 @@ export class WebPeerRegistry {
     const r = await this.db.deleteFrom('web_peers').where('name', '=', name).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
+
+  private toPeer(r: { name: string; base_url: string; auth: string; description: string | null }): WebPeer {
+    const json = SecretBox.isSealed(r.auth) ? this.box.unseal(authContext(r.name), r.auth) : r.auth;
+    return { name: r.name, baseUrl: r.base_url, auth: JSON.parse(json) as WebAuth, description: r.description };
+  }
 }
 
-function toPeer(r: { name: string; base_url: string; auth: string; description: string | null }): WebPeer {
-  return { name: r.name, baseUrl: r.base_url, auth: JSON.parse(r.auth) as WebAuth, description: r.description };
-}
+const authContext = (name: string) => `web-peer ${name}`;
