@@ -173,4 +173,28 @@ describe.each(BACKENDS)('case pack documents and patient check on %s', (backend)
     expect(clean.state).toBe('released');
     expect((await t.req('bs.lan', 'GET', `/api/packs/${id}`)).json.counts).toMatchObject({ released: 2, quarantined: 2 });
   });
+
+  it("the requesting side adds a PACS Patient ID to the patient (audited); then that study is accepted; no one else may", async () => {
+    const patientId = (await t.req('bs.lan', 'GET', `/api/consults/${CONSULT}`)).json.patient.id as string;
+    expect(patientId).toBeTruthy();
+    const ids = { patientIds: [{ id: 'DA-2025-000123', issuer: 'BVH-DONG-ANH' }, { id: 'DA-2025-000123', issuer: 'BV-KHAC' }] };
+    // The consulting side does not learn the patient exists (404); IT of the patient's own facility is refused (403).
+    expect((await t.req('cg.quang', 'PUT', `/api/patients/${patientId}/pacs-ids`, ids)).status).toBe(404);
+    const it403 = await t.req('it.hung', 'PUT', `/api/patients/${patientId}/pacs-ids`, ids);
+    expect(it403.status).toBe(403);
+    expect(it403.json.rule).toBe('G-2.9');
+    expect((await t.req('bs.lan', 'PUT', `/api/patients/${patientId}/pacs-ids`, { patientIds: [{ id: '' }] })).status).toBe(400);
+    expect((await t.req('bs.lan', 'POST', `/api/consults/${CONSULT}/pack`, { studies: [study.issuer] })).status).toBe(422);
+
+    const ok = await t.req('dp.minh', 'PUT', `/api/patients/${patientId}/pacs-ids`, ids);
+    expect(ok.status, ok.body.toString()).toBe(200);
+    expect(ok.json).toMatchObject({ id: patientId, patientIds: ids.patientIds });
+    const built = await t.req('bs.lan', 'POST', `/api/consults/${CONSULT}/pack`, { studies: [study.issuer] });
+    expect(built.status, built.body.toString()).toBe(202);
+    for (let p = built.json.pack; p.state === 'building'; p = (await t.req('bs.lan', 'GET', `/api/packs/${built.json.pack.id}`)).json) await new Promise((res) => setTimeout(res, 100));
+    // Still refused: another patient's id.
+    expect((await t.req('bs.lan', 'POST', `/api/consults/${CONSULT}/pack`, { studies: [study.other] })).status).toBe(422);
+    const audit = await t.gw.index.db.selectFrom('audit_log' as never).selectAll().where('action' as never, '=', 'patient.setPacsIds' as never).execute() as { user_id: string; outcome: string }[];
+    expect(audit.map((a) => `${a.user_id}:${a.outcome}`)).toEqual(expect.arrayContaining(['cg.quang:error', 'it.hung:denied', 'dp.minh:ok']));
+  });
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { CONSULT_STATES, type Command, type ConsultState } from '@hoichan/worklist';
 import { HoiError } from '../errors.js';
 import { minutesPdf, participantsPdf, pdfNames, type CreateConsultBody, type PdfAttendance, type Worklist } from '../worklist/index.js';
-import { commandSchema, createConsultSchema, listQuerySchema } from '../worklist/schemas.js';
+import { commandSchema, createConsultSchema, listQuerySchema, patientIdsBodySchema } from '../worklist/schemas.js';
 import { actorOf } from './worklistActor.js';
 import { useStrictValidator } from './worklistAjv.js';
 
@@ -54,6 +54,10 @@ export async function consultsRoutes(app: FastifyInstance, opts: { worklist: Wor
     const answer = await worklist.command(await actorOf(worklist, req), req.params.id, req.body, expectedRev(req.headers['if-match']));
     return reply.header('etag', `"${answer.rev}"`).send(answer);
   });
+
+  app.put<{ Params: { id: string }; Body: { patientIds: { id: string; issuer?: string }[] } }>('/patients/:id/pacs-ids', {
+    schema: { tags: ['worklist'], summary: "Set a patient's PACS Patient IDs, which a case pack's studies must carry (requesting side, G-2.3)", params: idParams, body: patientIdsBodySchema },
+  }, async (req) => worklist.setPatientIds(await actorOf(worklist, req), req.params.id, req.body.patientIds));
 
   app.get<{ Params: { id: string }; Querystring: { afterSeq?: string; limit?: string } }>('/consults/:id/audit', {
     schema: { tags: ['audit'], summary: "A consult's audit entries (admin; directors: their facility's)", params: idParams },

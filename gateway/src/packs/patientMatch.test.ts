@@ -20,6 +20,6 @@ describe('studyPatientMismatch (a pack takes only the consult patient\'s studies
     else expect(why).toMatch(expected);
   });
   it('a patient record without PACS ids matches nothing, and says what to add', () => {
-    expect(studyPatientMismatch(row('DA-1'), [])).toMatch(/patientIds/);
+    expect(studyPatientMismatch(row('DA-1'), [])).toMatch(/pacs-ids/);
   });
 });

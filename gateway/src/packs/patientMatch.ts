@@ -16,7 +16,7 @@ const clean = (s: string | null | undefined): string => (s ?? '').trim();
  */
 export function studyPatientMismatch(study: StudyPatient, ids: readonly PatientIdRef[]): string | null {
   const pid = clean(study.patient_id);
-  if (!ids.length) return "the consult's patient record has no PACS Patient ID to check the study against: add it to the patient (identity.patientIds)";
+  if (!ids.length) return "the consult's patient record has no PACS Patient ID to check the study against: add it to the patient (PUT /api/patients/{id}/pacs-ids)";
   if (!pid) return 'the study has no Patient ID, so it cannot be shown to belong to the consult\'s patient';
   const issuer = clean(study.issuer_of_patient_id);
   const same = ids.filter((r) => clean(r.id) === pid);

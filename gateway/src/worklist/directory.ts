@@ -77,6 +77,11 @@ export class Directory {
       return p;
     }
   }
+
+  /** Re-seals a patient's identity (a fresh IV each time). */
+  async updateIdentity(conn: WTx, patientId: string, identity: PatientIdentity): Promise<void> {
+    await conn.updateTable('patients').set({ identity_json: this.vault.seal(patientId, identity) }).where('id', '=', patientId).execute();
+  }
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

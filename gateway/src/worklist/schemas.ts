@@ -73,6 +73,11 @@ export const commandSchema = {
   oneOf: COMMAND_TYPES.map((t) => COMMAND_SCHEMAS[t]),
 } as const;
 
+const patientIdsSchema = {
+  type: 'array', maxItems: 20,
+  items: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, issuer: { type: 'string', minLength: 1, maxLength: 64 } } },
+} as const;
+
 export const identitySchema = {
   type: 'object', additionalProperties: false, required: ['fullName', 'birthDate', 'sex'],
   properties: {
@@ -81,11 +86,12 @@ export const identitySchema = {
     sex: { enum: ['male', 'female', 'other', 'unknown'] },
     nationalId: str(32), address: str(500),
     // The hospital's PACS Patient ID(s) (+ issuer): what a case pack's source studies are checked against.
-    patientIds: {
-      type: 'array', maxItems: 20,
-      items: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, issuer: { type: 'string', minLength: 1, maxLength: 64 } } },
-    },
+    patientIds: patientIdsSchema,
   },
+} as const;
+
+export const patientIdsBodySchema = {
+  type: 'object', additionalProperties: false, required: ['patientIds'], properties: { patientIds: patientIdsSchema },
 } as const;
 
 export const createConsultSchema = {

@@ -103,6 +103,34 @@ export class Worklist {
     return result.answer;
   }
 
+  /**
+   * PUT /api/patients/:id/pacs-ids: sets the PACS Patient IDs a case pack's studies are checked against. Only the
+   * requesting side of the patient's own facility (G-2.3: the identity stays there) may; audited, refusals too.
+   */
+  async setPatientIds(actor: Actor, patientId: string, patientIds: NonNullable<PatientIdentity['patientIds']>): Promise<{ id: string; pseudonym: string; patientIds: NonNullable<PatientIdentity['patientIds']> }> {
+    const r = await this.repo.transaction(async (tx) => {
+      const now = this.clock.now();
+      const log = (outcome: 'ok' | 'denied' | 'error', detail: Record<string, string | number>) =>
+        tx.audit.append([auditAccess({ actor, action: 'patient.setPacsIds', objectType: 'patient', objectId: patientId, now, outcome, detail })]);
+      const patient = await tx.patient(patientId);
+      if (!patient || patient.facilityId !== actor.facilityId) {
+        // Another facility's patient answers like a missing one: its existence is not disclosed.
+        await log('error', { status: 404 });
+        return { error: refusal(404, `no patient ${patientId} at your facility`) };
+      }
+      if (!actor.roles.some((role) => role === 'requesting_doctor' || role === 'requesting_coordinator')) {
+        await log('denied', { status: 403, reason: 'only the requesting doctor or coordinator edits a patient' });
+        return { error: refusal(403, 'only the requesting doctor or coordinator of the patient\'s facility may edit its PACS ids', 'roleAllowed', 'G-2.9') };
+      }
+      const identity: PatientIdentity = { ...patient.identity, patientIds };
+      await this.directory.updateIdentity(tx.trx, patient.id, identity);
+      await log('ok', { count: patientIds.length });
+      return { answer: { id: patient.id, pseudonym: patient.pseudonym, patientIds } };
+    });
+    if ('error' in r) throw r.error;
+    return r.answer;
+  }
+
   /** GET /api/consults/:id: the actor's view; the access is audited (G-2.11), refusals too. */
   async read(actor: Actor, id: string, action = 'consult.read'): Promise<ConsultAnswer> {
     const r = await this.repo.transaction(async (tx) => {
