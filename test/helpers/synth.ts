@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 // dcmjs has no typings; this helper is the only place the tests touch its writer.
@@ -53,4 +54,18 @@ export function makeInstance(attrs: Record<string, unknown> = {}, opts: { pixels
     },
   };
   return Buffer.from(dcmjs.data.datasetToDict(ds).write());
+}
+
+/** A small PNG made by hand (zlib + CRC-32): a grey gradient, no face, no metadata. */
+export function tinyPng(w = 32, h = 32): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 0; // 8-bit greyscale
+  const rows = Buffer.concat(Array.from({ length: h }, (_, y) => Buffer.from([0, ...Array.from({ length: w }, (_, x) => (x * 4 + y * 2) & 0xff)])));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +9,7 @@ import { identityOf, leakScan, readPart10, replaceUid } from '../../anonymizer/s
 import { loadSiteSecret, packUidKey } from '../../gateway/src/packs/keys.js';
 import { startGateway, FIXTURES, type Backend, type TestGateway } from '../helpers/gateway.js';
 import { parseMultipart, stowBody } from '../helpers/multipart.js';
-import { makeInstance } from '../helpers/synth.js';
+import { makeInstance, tinyPng } from '../helpers/synth.js';
 import { SUMMARY } from '@hoichan/worklist/testing';
 import { PACK_BUILD_KIND } from '../../gateway/src/packs/index.js';
 import { jobKind } from '../../gateway/src/jobs/registry.js';
@@ -33,20 +32,6 @@ async function withPatientId(bytes: Buffer, label: string): Promise<Buffer> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** A small PNG made by hand (zlib + CRC-32): a grey gradient, no face, no metadata. */
-function tinyPng(w = 32, h = 32): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 0; // 8-bit greyscale
-  const rows = Buffer.concat(Array.from({ length: h }, (_, y) => Buffer.from([0, ...Array.from({ length: w }, (_, x) => (x * 4 + y * 2) & 0xff)])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 interface PackView {

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import { Dimse, type DimseDeps } from './scp.js';
 
 export { Dimse } from './scp.js';
-export { peersRoutes } from './peersRoutes.js';
+export { peerSourcesRoutes, peersRoutes } from './peersRoutes.js';
 
 /** The DIMSE side from the gateway's Config (the peer registry always; the listener when a port is set). */
 export function createDimse(config: Config, deps: DimseDeps): Promise<Dimse> {

@@ -10,6 +10,18 @@ export interface PeersRoutesOptions {
   port: () => number | null;
 }
 
+/**
+ * `GET /api/dicom/sources`: the peers a study can be imported from, names only, for whoever may start a
+ * `dimse.import` job (the requesting side gathers a case's images from its own PACS and modalities, G-1.2);
+ * hosts, ports and permissions stay admin-only.
+ */
+export async function peerSourcesRoutes(app: FastifyInstance, opts: { peers: PeerRegistry; mayImport: (req: FastifyRequest) => boolean }): Promise<void> {
+  app.get('/dicom/sources', async (req) => {
+    if (!opts.mayImport(req)) throw new HoiError('HOI_ERR_FORBIDDEN', 'your role may not import studies from peers');
+    return { sources: opts.peers.list().map((p) => ({ aeTitle: p.aeTitle, description: p.description })) };
+  });
+}
+
 /** Admin API for DICOM peers and the accept-any switch: /dicom/peers[/:ae], /dicom/settings (under /api). */
 export async function peersRoutes(app: FastifyInstance, opts: PeersRoutesOptions): Promise<void> {
   app.addHook('preHandler', async (req) => {

@@ -5,7 +5,7 @@ import type { JobQueue, JobServices } from './types.js';
 
 export * from './types.js';
 export { registerJobKind, jobKind, jobKinds } from './registry.js';
-export { jobsRoutes } from './routes.js';
+export { jobsRoutes, mayCreate } from './routes.js';
 
 /** bullmq when a Redis URL is configured, else the embedded queue in the index. Not started yet. */
 export function createJobQueue(config: Config, services: JobServices): JobQueue {

@@ -227,6 +227,8 @@ async function runPush(ctx: JobContext<DimsePushParams>): Promise<JobReport> {
 
 registerJobKind({
   kind: 'dimse.import',
+  // The requesting side gathers a case's images from its own PACS and modalities (G-1.2).
+  allowRoles: ['requesting_doctor', 'requesting_coordinator', 'it_technician'],
   parse(params, services): DimseImportParams {
     const o = obj(params);
     const method = o.method ?? 'move';

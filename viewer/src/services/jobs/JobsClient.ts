@@ -30,10 +30,11 @@ export class JobsClient {
     return this.http.request('GET', `/jobs/${encodeURIComponent(id)}`, undefined, signal);
   }
 
-  /** The peers one may import from (GET /api/dicom/peers). */
+  /** The peers one may import from (GET /api/dicom/sources). */
   async peers(signal?: AbortSignal): Promise<{ aeTitle: string; description?: string }[]> {
-    const body = await this.http.request<unknown>('GET', '/dicom/peers', undefined, signal);
-    const list = Array.isArray(body) ? body : ((body as { peers?: unknown[] }).peers ?? []);
+    // Names only: hosts and permissions stay with the admin API (/dicom/peers).
+    const body = await this.http.request<unknown>('GET', '/dicom/sources', undefined, signal);
+    const list = (body as { sources?: unknown[] }).sources ?? [];
     return list.filter((p): p is { aeTitle: string } => !!p && typeof (p as { aeTitle?: unknown }).aeTitle === 'string');
   }
 
