@@ -1,7 +1,8 @@
 /**
  * The requesting doctor gathers a case's images in the browser (issue 6 point 2, G-1.2): imports a study from
  * the hospital's PACS (here a second gateway, a real DIMSE peer: C-MOVE back to us) with a progress bar,
- * picks it from the archive into an anonymized case pack, then attaches a photo to the ready pack. Debian's
+ * picks it from the archive into an anonymized case pack (after adding the PACS Patient ID it was filed under to
+ * the patient), then attaches a photo to the ready pack. Debian's
  * Chromium via playwright-core; one browser at a time (2 cores).
  */
 import { execFileSync } from 'node:child_process';
@@ -39,8 +40,9 @@ describe('gathering a case\'s images in the browser: peer import, pack build, at
     ensureViewerBuilt();
     fs.mkdirSync(TMP, { recursive: true });
     const series = ensureSeries(path.join(TMP, `e2e-ct${N}-import`), N, { GEN_SEED: '6' });
-    // The demo patient's PACS id and issuer: a pack takes only the consult's patient's studies.
-    execFileSync('dcmodify', ['-nb', '-i', '(0010,0020)=DA-2025-000123', '-i', '(0010,0021)=BVH-DONG-ANH', ...series]);
+    // The demo patient's PACS id, under an issuer the patient record does not list yet: the pack refuses the
+    // study (422) until the doctor adds that id in the consult screen.
+    execFileSync('dcmodify', ['-nb', '-i', '(0010,0020)=DA-2025-000123', '-i', '(0010,0021)=PACS-DA-2', ...series]);
     const [portA, portB] = [await freePort(), await freePort()];
     const dir = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-e2e-imp-')); dirs.push(d); return d; };
     b = await spawnGateway({ HOICHAN_DATA_DIR: dir(), HOICHAN_ADMIN_PASSWORD: ADMIN_PASSWORD, HOICHAN_FSYNC: 'false', HOICHAN_DICOM_PORT: String(portB), HOICHAN_AE_TITLE: 'PACS_DA' });
@@ -100,8 +102,19 @@ describe('gathering a case\'s images in the browser: peer import, pack build, at
     // Pick the imported study from the archive into a new case pack.
     await page.click('[data-testid=study-picker] summary');
     await page.fill('#pick-name', '');
-    await page.click('[data-testid=study-picker] button[type=submit]');
+    await page.click('[data-testid=study-picker] form[role=search] button[type=submit]');
     await page.check(`[data-pick-study="${studyUid}"]`);
+    await page.click('[data-testid=study-picker] button.primary');
+    const refused = page.locator('[data-testid=study-picker] [data-testid=problem]');
+    await refused.waitFor();
+    expect(await refused.getAttribute('data-status')).toBe('422');
+    expect(await refused.textContent()).toContain('another issuer');
+    // The doctor adds the id under the study's issuer; the pack is then built from it.
+    expect(await page.textContent('[data-testid=pacs-ids]')).toBe('DA-2025-000123 (BVH-DONG-ANH)');
+    await page.fill('#pacs-id', 'DA-2025-000123');
+    await page.fill('#pacs-issuer', 'PACS-DA-2');
+    await page.click('[data-testid=pacs-id-form] button[type=submit]');
+    await expect.poll(() => page.textContent('[data-testid=pacs-ids]')).toBe('DA-2025-000123 (BVH-DONG-ANH), DA-2025-000123 (PACS-DA-2)');
     await page.click('[data-testid=study-picker] button.primary');
     const pack = page.locator('[data-testid=packs] .pack[data-state=ready]');
     await pack.waitFor({ timeout: 90_000 });
@@ -109,7 +122,8 @@ describe('gathering a case\'s images in the browser: peer import, pack build, at
 
     // Attach a photo to the ready pack: wrapped as DICOM, scanned, and counted.
     await page.setInputFiles(`#attach-${packId}`, { name: 'anh-ton-thuong.png', mimeType: 'image/png', buffer: tinyPng(64, 48) });
-    await page.locator('[data-testid=packs] .ok').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=packs] [data-testid=attached], [data-testid=packs] [data-testid=problem]').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=packs]').textContent()).toContain('Đã đính kèm. anh-ton-thuong.png');
     const view = await api(a, doctor, 'GET', `/api/packs/${packId}`);
     expect(view.json.counts).toMatchObject({ released: N + 1, attachments: 1 });
     await context.close();

@@ -26,6 +26,8 @@ export class CaseImages {
   readonly element: HTMLElement;
   private readonly abort = new AbortController();
   private readonly packsBox: HTMLElement;
+  /** Pack id → the file last attached to it, confirmed in the pack's box. */
+  private readonly attached = new Map<string, string>();
 
   constructor(private readonly o: CaseImagesOptions) {
     this.packsBox = h('div', { class: 'packs', 'data-testid': 'packs', 'aria-live': 'polite' });
@@ -72,12 +74,15 @@ export class CaseImages {
     const id = `attach-${p.id}`;
     const input = h('input', { id, type: 'file', accept: 'image/jpeg,image/png,application/pdf' });
     const answer = h('div', { 'aria-live': 'polite' });
+    // The list is redrawn after an attachment (new counts): the confirmation is carried into the new box.
+    const done = this.attached.get(p.id);
+    if (done) answer.append(h('p', { class: 'ok', 'data-testid': 'attached' }, h('span', { i18n: 'images.attached' }), ` ${done}`));
     input.addEventListener('change', () => {
       const file = input.files?.[0];
       if (!file) return;
       answer.replaceChildren(h('p', { class: 'muted', i18n: 'consult.busy' }));
       this.o.ctx.packs.attach(p.id, file).then(() => {
-        answer.replaceChildren(h('p', { class: 'ok', i18n: 'images.attached' }));
+        this.attached.set(p.id, file.name);
         void this.loadPacks();
       }).catch((err) => answer.replaceChildren(problemNotice(err)));
     });
@@ -109,7 +114,38 @@ export class CaseImages {
       h('div', { class: 'field grow' }, h('label', { for: 'pick-name', i18n: 'studies.patientName' }), name),
       h('button', { type: 'submit', class: 'button secondary', i18n: 'studies.search' }));
     form.addEventListener('submit', (e) => { e.preventDefault(); void search(); });
-    return h('details', { class: 'subsection', 'data-testid': 'study-picker' }, h('summary', { i18n: 'images.pick' }), form, results, build, status);
+    return h('details', { class: 'subsection', 'data-testid': 'study-picker' }, h('summary', { i18n: 'images.pick' }), this.pacsIds(), form, results, build, status);
+  }
+
+  /**
+   * The patient's PACS Patient IDs: a pack takes only studies carrying one of them (the gateway answers 422
+   * otherwise), so the doctor can add the id a study was filed under without leaving the consult.
+   */
+  private pacsIds(): HTMLElement {
+    const patientId = this.o.view.patient.id;
+    const ids = [...(this.o.view.patient.identity?.patientIds ?? [])];
+    const list = h('span', { 'data-testid': 'pacs-ids' });
+    const show = () => list.replaceChildren(ids.length ? ids.map((r) => (r.issuer ? `${r.id} (${r.issuer})` : r.id)).join(', ') : t('images.noPacsIds'));
+    show();
+    const id = h('input', { id: 'pacs-id', type: 'text', autocomplete: 'off', maxlength: 64, required: true });
+    const issuer = h('input', { id: 'pacs-issuer', type: 'text', autocomplete: 'off', maxlength: 64 });
+    const status = h('div', { 'aria-live': 'polite' });
+    const form = h('form', { class: 'inline-form', 'data-testid': 'pacs-id-form' },
+      h('div', { class: 'field' }, h('label', { for: 'pacs-id', i18n: 'images.pacsId' }), id),
+      h('div', { class: 'field' }, h('label', { for: 'pacs-issuer', i18n: 'images.pacsIssuer' }), issuer),
+      h('button', { type: 'submit', class: 'button secondary', i18n: 'images.pacsAdd' }));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!patientId || !id.value.trim()) return;
+      const next = [...ids, { id: id.value.trim(), ...(issuer.value.trim() ? { issuer: issuer.value.trim() } : {}) }];
+      status.replaceChildren();
+      this.o.ctx.worklist.setPatientIds(patientId, next).then((r) => {
+        ids.splice(0, ids.length, ...r.patientIds);
+        show();
+        id.value = ''; issuer.value = '';
+      }).catch((err) => status.replaceChildren(problemNotice(err)));
+    });
+    return h('div', { class: 'pacs-ids' }, h('p', {}, h('span', { i18n: 'images.pacsIds' }), ': ', list), form, status);
   }
 
   private studyChoices(items: StudySummary[], chosen: Set<string>, changed: () => void): HTMLElement {

@@ -65,6 +65,11 @@ export class WorklistClient {
     return this.http.request('POST', `/consults/${encodeURIComponent(id)}/commands`, command, undefined, rev === undefined ? {} : { 'if-match': `"${rev}"` });
   }
 
+  /** PUT /api/patients/:id/pacs-ids: the PACS Patient IDs a case pack's studies are checked against (requesting side). */
+  setPatientIds(patientId: string, patientIds: readonly { id: string; issuer?: string }[]): Promise<{ id: string; pseudonym: string; patientIds: { id: string; issuer?: string }[] }> {
+    return this.http.request('PUT', `/patients/${encodeURIComponent(patientId)}/pacs-ids`, { patientIds });
+  }
+
   async facilities(signal?: AbortSignal): Promise<Facility[]> {
     return (await this.http.request<{ facilities: Facility[] }>('GET', '/facilities', undefined, signal)).facilities;
   }
