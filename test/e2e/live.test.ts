@@ -1,7 +1,8 @@
 /**
  * The live consult in a real browser (issue 7): three Chromium pages (one browser, three contexts) over the
  * gateway's HTTPS with fake camera and microphone. All three connect peer-to-peer with video frames arriving;
- * the presenter's W/L change and scroll show in the others' canvases (G-1.3: state, not video); a
+ * the presenter's W/L change and scroll show in the others' canvases (G-1.3: state, not video), and so do its
+ * length measurement and MPR (planes and slices); a
  * non-participant is refused (G-2.7); the participant record lists the three; with "patient present" on, the
  * face region of the frames received is blurred (G-2.4), measured as local contrast.
  */
@@ -96,6 +97,8 @@ describe('live consult in three browsers', () => {
       // The images are rendered locally at full fidelity: the same picture as the presenter's, and not the old one.
       expect(Math.abs(seen.mean - source.mean)).toBeLessThan(3);
       expect(Math.abs(seen.mean - before.mean)).toBeGreaterThan(3);
+      // The state also came peer-to-peer, over the presenter's data channel (the faster path), not only via the gateway.
+      expect(await p.evaluate(() => window.hoichanLive!.debug.hops.dc.length as number)).toBeGreaterThan(0);
     }
     // The laser pointer: the presenter points at the middle of the image, the others see the dot there.
     await an.check('[data-testid="live-laser"]');
@@ -105,6 +108,61 @@ describe('live consult in three browsers', () => {
     const left = await pages.chi!.evaluate(() => parseFloat(document.querySelector<HTMLElement>('[data-testid="viewport-0"] .live-laser')!.style.left));
     expect(left).toBeGreaterThan(40);
     expect(left).toBeLessThan(60);
+  });
+
+  it('mirrors a length measurement drawn by the presenter into the others\' viewers', async () => {
+    const an = pages.an!;
+    await an.uncheck('[data-testid="live-laser"]');
+    for (const u of ['binh', 'chi']) expect(await pages[u]!.locator('[data-testid="viewport-0"] svg line').count()).toBe(0);
+    const box = (await an.locator('[data-testid="viewport-0"] .vp-element').boundingBox())!;
+    // Keys go to the viewer once focus is in the images (a click without a drag changes nothing).
+    await an.click('[data-testid="viewport-0"] .vp-element');
+    await an.keyboard.press('l');
+    const y = box.y + box.height * 0.6;
+    await an.mouse.move(box.x + box.width * 0.35, y);
+    await an.mouse.down();
+    await an.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
+    await an.mouse.up();
+    await an.keyboard.press('w');
+    const drawn = await an.evaluate(() => (window.hoichanLive!.debug.annotations() as { annotationUID: string; toolName: string; mirrored: boolean; handles: { points: number[][] } }[]).filter((a) => a.toolName === 'Length'));
+    expect(drawn).toHaveLength(1);
+    const uid = drawn[0]!.annotationUID;
+    for (const u of ['binh', 'chi']) {
+      const p = pages[u]!;
+      await until(p, `window.hoichanLive.debug.annotations().some((a) => a.annotationUID === '${uid}' && a.mirrored)`, 20_000);
+      const copy = await p.evaluate((id) => (window.hoichanLive!.debug.annotations() as { annotationUID: string; toolName: string; handles: { points: number[][] } }[]).find((a) => a.annotationUID === id)!, uid);
+      expect(copy.toolName).toBe('Length');
+      // The same two points in patient coordinates: the same measurement, not a look-alike.
+      copy.handles.points.forEach((pt, i) => pt.forEach((v, k) => expect(v).toBeCloseTo(drawn[0]!.handles.points[i]![k]!, 3)));
+      // Drawn in the viewer's SVG layer, over the image.
+      await until(p, `document.querySelectorAll('[data-testid="viewport-0"] svg line').length > 0`, 20_000);
+    }
+  });
+
+  it('follows the presenter into MPR, through its slices, and back out', async () => {
+    const an = pages.an!;
+    await an.click('[data-testid="viewport-0"] .vp-element');
+    await an.keyboard.press('m');
+    await until(an, `document.querySelector('[data-testid="viewport-grid"]')?.dataset.mpr === 'ready'`, 60_000);
+    const slices = () => [0, 1, 2].map((i) => (window.hoichan!.viewer!.viewport(i) as unknown as { getSliceIndex(): number }).getSliceIndex());
+    const before = await an.evaluate(slices);
+    await an.click('[data-testid="viewport-0"] .vp-element');
+    for (let i = 0; i < 4; i++) await an.keyboard.press('ArrowDown');
+    await an.waitForTimeout(300);
+    const want = await an.evaluate(slices);
+    expect(want[0]).not.toBe(before[0]);
+    for (const u of ['binh', 'chi']) {
+      const p = pages[u]!;
+      await until(p, `document.querySelector('[data-testid="viewport-grid"]')?.dataset.mpr === 'ready'`, 60_000);
+      await until(p, `(() => { const v = [0, 1, 2].map((i) => window.hoichan.viewer.viewport(i)?.getSliceIndex?.()); return JSON.stringify(v) === '${JSON.stringify(want)}'; })()`, 20_000)
+        .catch(async (e) => { throw new Error(`${u} slices ${JSON.stringify(await p.evaluate(slices))}, presenter ${JSON.stringify(want)}: ${(e as Error).message}`); });
+      expect(await p.getAttribute('[data-testid="viewport-0"]', 'data-kind')).toBe('axial');
+    }
+    await an.keyboard.press('m');
+    await until(an, `document.querySelector('[data-testid="viewport-grid"]')?.dataset.layout !== 'mpr'`, 30_000);
+    for (const u of ['binh', 'chi']) {
+      await until(pages[u]!, `(() => { const g = document.querySelector('[data-testid="viewport-grid"]'); return g?.dataset.layout !== 'mpr' && document.querySelector('[data-testid="viewport-0"]')?.dataset.kind === 'stack'; })()`, 30_000);
+    }
   });
 
   it('refuses a participant who is not on the approved list', async () => {

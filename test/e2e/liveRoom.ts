@@ -1,6 +1,6 @@
 /**
  * A live consult room for the browser tests and the benchmark (issue 7): an in-process gateway over HTTPS
- * (its self-signed certificate), four users, a synthetic 16-slice CT study, an in-session consult whose
+ * (its self-signed certificate), four users, a synthetic 24-slice CT study, an in-session consult whose
  * approved participants are an, binh and chi (dung is not), and one Chromium whose fake camera plays a face
  * (fixtures/live/face.jpg, from the public-domain NASA portrait in Debian's python3-skimage, as a .y4m).
  */
@@ -56,17 +56,17 @@ function clamp(n: number): number {
   return Math.max(0, Math.min(255, Math.round(n)));
 }
 
-/** 16 CT slices, 128×128, a disk whose radius grows with the slice (scrolling visibly changes the image). */
+/** 24 CT slices (MPR needs 20), 128×128, a disk whose radius grows with the slice (scrolling visibly changes the image). */
 function ctStudy(): { studyUid: string; files: Buffer[] } {
   const studyUid = newUid();
   const seriesUid = newUid();
   const forUid = newUid();
   const files: Buffer[] = [];
-  for (let s = 0; s < 16; s++) {
+  for (let s = 0; s < 24; s++) {
     const px = new Int16Array(128 * 128);
     for (let j = 0; j < 128; j++) for (let i = 0; i < 128; i++) {
       const d = Math.hypot(i - 64, j - 64);
-      px[j * 128 + i] = d < 10 + s * 3 ? 1000 + ((i * 7 + j * 3) % 200) : -1000 + ((i + j) % 40) + j * 4;
+      px[j * 128 + i] = d < 10 + s * 2 ? 1000 + ((i * 7 + j * 3) % 200) : -1000 + ((i + j) % 40) + j * 4;
     }
     files.push(makeInstance({
       SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', Modality: 'CT', StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid, FrameOfReferenceUID: forUid,
@@ -112,8 +112,11 @@ export interface LiveRoom {
   ports: ReturnType<typeof memoryLivePorts>;
   browser: Browser;
   tokens: Record<string, string>;
-  /** A fresh browser context (own session storage) logged in as `user`, on the consult's live screen. */
-  open(user: string, hash?: string): Promise<Page>;
+  /**
+   * A fresh browser context (own session storage) logged in as `user`, on the consult's live screen. `video: false`
+   * joins with the microphone only (the benchmark's run without video encoding).
+   */
+  open(user: string, hash?: string, opts?: { video?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -158,10 +161,17 @@ export async function startLiveRoom(): Promise<LiveRoom> {
   const contexts: BrowserContext[] = [];
   return {
     gw, base, studyUid, ports, browser, tokens,
-    async open(user, hash = `#/live/${CONSULT}`) {
+    async open(user, hash = `#/live/${CONSULT}`, opts = {}) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
       contexts.push(ctx);
       await ctx.addInitScript((s) => sessionStorage.setItem('hoichan.session', s), JSON.stringify(users[user]));
+      if (opts.video === false) {
+        await ctx.addInitScript(() => {
+          const md = navigator.mediaDevices;
+          const gum = md.getUserMedia.bind(md);
+          md.getUserMedia = (c?: MediaStreamConstraints) => gum({ ...c, video: false });
+        });
+      }
       const page = await ctx.newPage();
       page.on('pageerror', (e) => console.warn(`[${user}] page error: ${e.message}`));
       // Only the navigation itself: the page's load event can take long on a busy 2-core machine.

@@ -16,6 +16,7 @@ import type { Me } from './services/worklist/types';
 import { PacksClient } from './services/packs/PacksClient';
 import { JobsClient } from './services/jobs/JobsClient';
 import { isRole } from '@worklist/model/Role';
+import { preloadStudy } from './services/study/preload';
 
 /**
  * Parses `location.hash`: `#/login`, `#/studies`, `#/view/<study>[/<series>]`, `#/consults`, `#/consults/new`,
@@ -155,9 +156,12 @@ export class App {
       if (gen !== this.generation) return;
       screen = route.test ? new live.ConnectionTestScreen(this.ctx, route.consultId) : new live.LiveScreen(this.ctx, route.consultId, route.studyUid);
     } else if (route.name === 'view') {
+      const consult = route.consultId && route.packId ? { consultId: route.consultId, packId: route.packId } : undefined;
+      // The first requests go out now, while the viewer's code loads (see preload.ts).
+      const preload = consult ? undefined : preloadStudy(this.ctx.dataSource, route.studyUid, route.seriesUid);
       const { ViewerScreen } = await import('./screens/viewer/ViewerScreen');
       if (gen !== this.generation) return;
-      screen = new ViewerScreen(this.ctx, route.studyUid, route.seriesUid, route.consultId && route.packId ? { consultId: route.consultId, packId: route.packId } : undefined);
+      screen = new ViewerScreen(this.ctx, route.studyUid, route.seriesUid, consult, preload);
     } else {
       screen = new StudyListScreen(this.ctx);
     }

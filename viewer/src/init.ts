@@ -29,8 +29,8 @@ let started: Promise<void> | null = null;
  */
 export function initCornerstone(config: ViewerConfig, headers: () => Record<string, string>, onUnauthorized: () => void = () => {}): Promise<void> {
   started ??= (async () => {
-    // Without a GPU, Chromium's SwiftShader has WebGL2 but no norm16 textures; core then uploads floats.
-    coreInit({ rendering: { preferSizeOverAccuracy: false }, debug: { statsOverlay: false } } as Parameters<typeof coreInit>[0]);
+    // The image loader first: it starts the decode workers, which then load their code while core probes
+    // WebGL (slow on a software rasterizer) instead of after it; the first frame waits for a worker (issue 6).
     dicomImageLoaderInit({
       maxWebWorkers: config.maxWebWorkers,
       beforeSend: () => headers(),
@@ -38,6 +38,8 @@ export function initCornerstone(config: ViewerConfig, headers: () => Record<stri
         if ((err as { status?: number }).status === 401) onUnauthorized();
       },
     });
+    // Without a GPU, Chromium's SwiftShader has WebGL2 but no norm16 textures; core then uploads floats.
+    coreInit({ rendering: { preferSizeOverAccuracy: false }, debug: { statsOverlay: false } } as Parameters<typeof coreInit>[0]);
     volumeLoader.registerUnknownVolumeLoader(cornerstoneStreamingImageVolumeLoader as never);
     volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', cornerstoneStreamingImageVolumeLoader as never);
     // Prefetch must leave sockets free for the image the user is looking at (browsers open ~6 per host).

@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 import type { ClientMessage, LiveRole, MediaFlags, PeerId, PeerInfo, ServerMessage } from './protocol.js';
 
+/** Wall-clock ms with sub-ms precision, comparable with the browsers' `performance.timeOrigin + performance.now()` on one machine. */
+const wallMs = (): number => performance.timeOrigin + performance.now();
+
 /** The part of a WebSocket the room uses (lets the room be tested without sockets). */
 export interface PeerSocket {
   send(text: string): void;
@@ -91,12 +94,12 @@ export class Room {
       case 'state':
         if (this.presenter !== from) return 'only the presenter shares the view';
         this.state = m.state;
-        this.broadcast({ t: 'state', from, state: m.state, sentAt: m.sentAt, seq: ++this.seq }, from);
+        this.broadcast({ t: 'state', from, state: m.state, sentAt: m.sentAt, seq: ++this.seq, relayedAt: wallMs() }, from);
         return null;
       case 'laser':
         if (this.presenter !== from) return 'only the presenter has the laser pointer';
         this.laser = m.laser;
-        this.broadcast({ t: 'laser', from, laser: m.laser, sentAt: m.sentAt }, from);
+        this.broadcast({ t: 'laser', from, laser: m.laser, sentAt: m.sentAt, relayedAt: wallMs() }, from);
         return null;
       case 'handover':
         if (this.presenter !== from) return 'only the presenter hands over';

@@ -151,8 +151,13 @@ describe('live room signaling', () => {
     b.ws.send(JSON.stringify({ t: 'laser', laser: { cell: 0, x: 'a', y: 1 }, sentAt: 1 }));
     expect(await b.next('error')).toMatchObject({ message: /cell, x, y/ });
 
+    const before = performance.timeOrigin + performance.now();
     a.ws.send(JSON.stringify({ t: 'state', state: { imageIndex: 7 }, sentAt: 5 }));
-    expect(await b.next('state')).toMatchObject({ state: { imageIndex: 7 }, sentAt: 5 });
+    const relayed = (await b.next('state')) as Extract<ServerMessage, { t: 'state' }>;
+    expect(relayed).toMatchObject({ state: { imageIndex: 7 }, sentAt: 5 });
+    // The gateway stamps its relay on the wall clock the browsers use (the latency breakdown per hop).
+    expect(relayed.relayedAt).toBeGreaterThanOrEqual(before);
+    expect(relayed.relayedAt).toBeLessThanOrEqual(performance.timeOrigin + performance.now());
     const c = await connect('chi');
     const wc = (await c.next('welcome')) as Extract<ServerMessage, { t: 'welcome' }>;
     expect(wc.state).toEqual({ imageIndex: 7 });

@@ -43,8 +43,9 @@ export type ServerMessage =
   | { t: 'peer-media'; peerId: PeerId; media: MediaFlags }
   | { t: 'presenter'; peerId: PeerId | null }
   | { t: 'signal'; from: PeerId; data: unknown }
-  | { t: 'state'; from: PeerId; state: unknown; sentAt: number; seq: number }
-  | { t: 'laser'; from: PeerId; laser: unknown; sentAt: number }
+  /** `relayedAt`: the gateway's clock when it relayed (the latency breakdown per hop; one clock only on one machine). */
+  | { t: 'state'; from: PeerId; state: unknown; sentAt: number; seq: number; relayedAt?: number }
+  | { t: 'laser'; from: PeerId; laser: unknown; sentAt: number; relayedAt?: number }
   | { t: 'pong'; ts: number; serverTime: number }
   | { t: 'error'; code: string; message: string }
   | { t: 'closed'; reason: string };

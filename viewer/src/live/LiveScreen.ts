@@ -4,10 +4,10 @@ import { onLangChange } from '../i18n/i18n';
 import { lt, type LiveStringKey } from './strings';
 import { SignalingClient } from './SignalingClient';
 import { MeshCall } from './MeshCall';
-import { ViewSync } from './ViewSync';
+import { ViewSync, type SyncPath } from './ViewSync';
 import { FaceBlur, type Rect } from './FaceBlur';
 import type { ViewState } from './viewState';
-import type { MediaFlags, PeerId, PeerInfo, RoomInfo, ServerMessage } from './protocol';
+import type { ClientMessage, MediaFlags, PeerId, PeerInfo, RoomInfo, ServerMessage } from './protocol';
 import './live.css';
 
 /** Where the gateway serves the tiny face detector weights (gateway/src/live/liveRoutes.ts). */
@@ -34,7 +34,12 @@ export class LiveScreen implements Screen {
   private self: PeerInfo | null = null;
   private presenter: PeerId | null = null;
   private peers = new Map<PeerId, PeerInfo>();
-  private pendingState: { state: ViewState; sentAt: number } | null = null;
+  private pendingState: { state: ViewState; sentAt: number; from: PeerId; via: SyncPath; relayedAt?: number } | null = null;
+  /**
+   * Paths the presenter shares the view by: the gateway only, or also each peer's data channel (the first copy to
+   * arrive is applied). The gateway copy always goes: it keeps the last state for late joiners. Tests switch it.
+   */
+  syncPaths: 'ws' | 'both' = 'both';
   private media: MediaFlags = { camera: false, mic: false, patientPresent: false };
   private disposed = false;
   private offLang: (() => void) | null = null;
@@ -93,11 +98,12 @@ export class LiveScreen implements Screen {
     await viewer.mount(host);
     if (this.disposed) return;
     this.sync = new ViewSync(viewer.liveHook(), {
-      state: (state, sentAt) => this.signaling?.send({ t: 'state', state, sentAt }),
-      laser: (laser, sentAt) => this.signaling?.send({ t: 'laser', laser, sentAt }),
+      state: (state, sentAt) => this.shareView({ t: 'state', state, sentAt }),
+      laser: (laser, sentAt) => this.shareView({ t: 'laser', laser, sentAt }),
     });
     this.sync.setPresenting(!!this.self && this.presenter === this.self.peerId);
-    if (this.pendingState) this.sync.receive(this.pendingState.state, this.pendingState.sentAt);
+    const p = this.pendingState;
+    if (p) this.sync.receive(p.state, p.sentAt, p.from, p.via, p.relayedAt);
     this.root.dataset.viewer = 'ready';
   }
 
@@ -126,12 +132,13 @@ export class LiveScreen implements Screen {
           signal: (to, data) => this.signaling?.send({ t: 'signal', to, data }),
           onRemoteStream: (peer, stream) => this.showRemote(peer, stream),
           onState: (peer, state) => { const v = this.videos.querySelector<HTMLElement>(`[data-peer="${peer}"]`); if (v) v.dataset.state = state; },
+          onData: (peer, text) => this.onPeerData(peer, text),
         });
         this.mesh.setLocalTracks(this.localTracks());
         // The newcomer calls everyone already there; they answer.
         for (const p of m.peers) this.mesh.connect(p.peerId);
         this.signaling?.send({ t: 'media', media: this.media });
-        if (m.state) this.onState(m.state as ViewState, 0);
+        if (m.state) this.onState(m.state as ViewState, 0, m.presenter ?? '');
         this.sync?.setPresenting(this.presenter === m.you.peerId);
         this.root.dataset.connected = 'true';
         break;
@@ -148,8 +155,8 @@ export class LiveScreen implements Screen {
         this.sync?.setPresenting(!!this.self && m.peerId === this.self.peerId);
         break;
       case 'signal': void this.mesh?.onSignal(m.from, m.data as never); break;
-      case 'state': this.onState(m.state as ViewState, m.sentAt); break;
-      case 'laser': this.sync?.showLaser(m.laser as never); break;
+      case 'state': this.onState(m.state as ViewState, m.sentAt, m.from, 'ws', m.relayedAt); break;
+      case 'laser': this.sync?.receiveLaser(m.laser as never, m.sentAt, m.from); break;
       case 'error': console.warn('live:', m.message); break;
       case 'closed': this.fail(lt('closed', { reason: m.reason }), 'closed'); return;
       case 'pong': break;
@@ -158,9 +165,35 @@ export class LiveScreen implements Screen {
     if (m.t !== 'state' && m.t !== 'laser' && m.t !== 'signal') this.renderPanel(info);
   }
 
-  private onState(state: ViewState, sentAt: number): void {
-    if (this.sync) this.sync.receive(state, sentAt || performance.timeOrigin + performance.now());
-    else this.pendingState = { state, sentAt };
+  private onState(state: ViewState, sentAt: number, from: PeerId, via: SyncPath = 'ws', relayedAt?: number): void {
+    if (this.sync) this.sync.receive(state, sentAt, from, via, relayedAt);
+    else this.pendingState = { state, sentAt, from, via, relayedAt };
+  }
+
+  /**
+   * The view by the fastest path (issue 7): each peer's data channel goes straight from browser to browser, while
+   * the gateway copy crosses two more TLS hops and the gateway's event loop; the gateway copy still goes, as the
+   * room's stored state for late joiners and for a peer whose channel is not open yet.
+   */
+  private shareView(m: Extract<ClientMessage, { t: 'state' | 'laser' }>): void {
+    if (this.syncPaths === 'both') this.mesh?.broadcastData(JSON.stringify(m));
+    this.signaling?.send(m);
+  }
+
+  /** A data-channel message: the view from the presenter (anyone else's is ignored: the gateway checks the role on its path). */
+  private onPeerData(peer: PeerId, text: string): void {
+    if (peer !== this.presenter) return;
+    let m: { t?: unknown; state?: unknown; laser?: unknown; sentAt?: unknown };
+    try { m = JSON.parse(text) as typeof m; } catch { return; }
+    if (typeof m.sentAt !== 'number') return;
+    if (m.t === 'state' && m.state && typeof m.state === 'object') this.onState(m.state as ViewState, m.sentAt, peer, 'dc');
+    else if (m.t === 'laser') {
+      // The gateway's parser checks the laser on its path; this path gets the same check.
+      const l = m.laser as { cell?: unknown; x?: unknown; y?: unknown } | null | undefined;
+      const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+      if (!l) this.sync?.receiveLaser(null, m.sentAt, peer);
+      else if (num(l.cell) && num(l.x) && num(l.y)) this.sync?.receiveLaser({ cell: l.cell, x: Math.min(1, Math.max(0, l.x)), y: Math.min(1, Math.max(0, l.y)) }, m.sentAt, peer);
+    }
   }
 
   private showRemote(peer: PeerId, stream: MediaStream): void {
@@ -294,6 +327,9 @@ export class LiveScreen implements Screen {
       self: this.self, presenter: this.presenter, peers: [...this.peers.values()],
       stats: () => this.mesh?.stats() ?? Promise.resolve({}),
       latencies: this.sync?.latencies ?? [], arrivals: this.sync?.arrivals ?? [], applied: this.sync?.applied ?? 0,
+      appliedIn: this.sync?.appliedIn ?? [], hops: this.sync?.hops ?? null, firstBy: this.sync?.firstBy ?? null,
+      /** Annotations in this page's Cornerstone state (tests: the presenter's measurements mirrored here). */
+      annotations: () => this.sync?.annotations() ?? [],
       blur: this.blur ? { faces: this.blur.faces, detections: this.blur.detections, detector: this.blur.detectorState, blurringAll: this.blur.blurringAll } : null,
       capture: () => this.sync?.capture() ?? null,
     };

@@ -22,7 +22,15 @@ interface PeerLink {
   makingOffer: boolean;
   ignoreOffer: boolean;
   stream: MediaStream;
+  /** The shared view's channel to this peer (state and laser, peer-to-peer). */
+  channel: RTCDataChannel;
 }
+
+/**
+ * Pre-negotiated (same id on both sides, no in-band DATA_CHANNEL_OPEN), ordered and reliable: the view state is
+ * a whole snapshot, so a lost one must not be replaced by an older one arriving later.
+ */
+const VIEW_CHANNEL: RTCDataChannelInit = { negotiated: true, id: 0, ordered: true };
 
 /**
  * Audio and video among the room's endpoints as a peer-to-peer mesh (≤ 8 endpoints): each browser holds one
@@ -38,7 +46,19 @@ export class MeshCall {
     signal: (to: PeerId, data: Signal) => void;
     onRemoteStream: (peer: PeerId, stream: MediaStream) => void;
     onState: (peer: PeerId, state: RTCPeerConnectionState) => void;
+    /** A text message on a peer's view channel. */
+    onData?: (peer: PeerId, text: string) => void;
   }) {}
+
+  /** Sends `text` on every open view channel; returns the peers it went to. */
+  broadcastData(text: string): Set<PeerId> {
+    const sent = new Set<PeerId>();
+    for (const [peer, { channel }] of this.links) {
+      if (channel.readyState !== 'open') continue;
+      try { channel.send(text); sent.add(peer); } catch { /* closing */ }
+    }
+    return sent;
+  }
 
   /** Sets the local tracks sent to every peer (one audio, one video at most). */
   setLocalTracks(tracks: MediaStreamTrack[]): void {
@@ -53,7 +73,9 @@ export class MeshCall {
   connect(peer: PeerId, initiator = true): void {
     if (this.links.has(peer)) return;
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-    const link: PeerLink = { pc, polite: this.self > peer, makingOffer: false, ignoreOffer: false, stream: new MediaStream() };
+    const channel = pc.createDataChannel('view', VIEW_CHANNEL);
+    const link: PeerLink = { pc, polite: this.self > peer, makingOffer: false, ignoreOffer: false, stream: new MediaStream(), channel };
+    channel.onmessage = (e) => { if (typeof e.data === 'string') this.cb.onData?.(peer, e.data); };
     this.links.set(peer, link);
     // Always offer both kinds so a peer without a camera still receives video (and the reverse).
     if (initiator) {

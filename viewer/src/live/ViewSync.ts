@@ -4,6 +4,18 @@ import type { ViewerLiveHook } from './hook';
 import { applyCell, readCell, type SharedAnnotation, type ViewState } from './viewState';
 
 type Laser = { cell: number; x: number; y: number } | null;
+/** How a state reached this page: the gateway's WebSocket relay, or the presenter's data channel (peer-to-peer). */
+export type SyncPath = 'ws' | 'dc';
+/** Per-hop latencies of the copies received (ms, one clock on one machine): the benchmark's breakdown. */
+export interface SyncHops {
+  /** Presenter's change → gateway relay (presenter's page, its network stack, TLS, the gateway's event loop). */
+  wsUp: number[];
+  /** Gateway relay → this page's message handler. */
+  wsDown: number[];
+  /** Presenter's change → this page's handler, per path. */
+  ws: number[];
+  dc: number[];
+}
 
 /** Wall-clock milliseconds with sub-millisecond precision (sender and receiver on one machine compare). */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -26,15 +38,29 @@ export class ViewSync {
   private timer = 0;
   private poll = 0;
   private pending: { state: ViewState; sentAt: number } | null = null;
+  /** Presenter side: states sent; the count rides in each (both paths' copies share it). */
+  private sentCount = 0;
+  /**
+   * Receiver side: the newest state count (and laser clock) received from `newestFrom`: the copy by the other path and
+   * anything older are dropped. Per presenter: another presenter's count (and clock, on another machine) starts over.
+   */
+  private newestFrom = '';
+  private newest = 0;
+  private newestLaser = 0;
   private applying = false;
   private mirrored = new Set<string>();
   private laserOn = false;
   private readonly laserDots = new Map<number, HTMLElement>();
   private readonly cleanups: (() => void)[] = [];
-  /** Receiver side: ms from the presenter's change to this viewer's render (the benchmark reads it). */
+  /** Receiver side: ms from the presenter's change to this viewer's render, drawn (the benchmark reads it). */
   readonly latencies: number[] = [];
+  /** Receiver side: ms from the presenter's change to the state applied to the viewports (their draw scheduled, not done). */
+  readonly appliedIn: number[] = [];
   /** Receiver side: ms from the presenter's change to the message reaching this page (transport + queueing). */
   readonly arrivals: number[] = [];
+  readonly hops: SyncHops = { wsUp: [], wsDown: [], ws: [], dc: [] };
+  /** Receiver side: which path delivered first, per state applied. */
+  readonly firstBy: Record<SyncPath, number> = { ws: 0, dc: 0 };
   /** Receiver side: states applied. */
   applied = 0;
 
@@ -79,15 +105,43 @@ export class ViewSync {
     const annotations: SharedAnnotation[] = (csAnnotation.state.getAllAnnotations() as unknown as SharedAnnotation[])
       .filter((a) => !this.mirrored.has(a.annotationUID) && (!a.metadata.referencedImageId || [...uids].some((u) => u && String(a.metadata.referencedImageId).includes(u))))
       .map((a) => ({ annotationUID: a.annotationUID, metadata: { ...a.metadata }, data: { ...a.data, cachedStats: {} } }));
-    return { studyUid: this.hook.studyUid, layout: this.hook.layout(), active: this.hook.activeIndex(), cells: cells.map(readCell), annotations };
+    return { studyUid: this.hook.studyUid, layout: this.hook.layout(), mpr: this.hook.mpr(), active: this.hook.activeIndex(), cells: cells.map(readCell), annotations };
   }
 
-  /** Receiver: applies the latest state (older ones still queued are skipped). */
-  receive(state: ViewState, sentAt: number): void {
+  /** Every annotation this page holds (tests): uid, tool and whether it is a mirrored copy. */
+  annotations(): { annotationUID: string; toolName: string; mirrored: boolean; handles: unknown }[] {
+    return (csAnnotation.state.getAllAnnotations() as unknown as SharedAnnotation[]).map((a) => ({
+      annotationUID: a.annotationUID, toolName: String(a.metadata.toolName ?? ''), mirrored: this.mirrored.has(a.annotationUID), handles: (a.data as { handles?: unknown }).handles ?? null,
+    }));
+  }
+
+  /**
+   * Receiver: applies the latest state (older ones still queued are skipped). The presenter sends each state by
+   * both paths; the first copy wins. `sentAt` 0: the gateway's stored state for a newcomer (no clock to compare).
+   */
+  receive(state: ViewState, sentAt: number, from: string, via: SyncPath = 'ws', relayedAt?: number): void {
     if (state.studyUid !== this.hook.studyUid) return;
-    this.arrivals.push(nowMs() - sentAt);
-    this.pending = { state, sentAt };
+    const now = nowMs();
+    if (sentAt > 0) {
+      record(this.hops[via], now - sentAt);
+      if (relayedAt !== undefined) { record(this.hops.wsUp, relayedAt - sentAt); record(this.hops.wsDown, now - relayedAt); }
+      if (from !== this.newestFrom) { this.newestFrom = from; this.newest = 0; this.newestLaser = 0; }
+      const n = state.n ?? sentAt;
+      if (n <= this.newest) return;
+      this.newest = n;
+      this.firstBy[via]++;
+      record(this.arrivals, now - sentAt);
+    }
+    this.pending = { state, sentAt: sentAt || now };
     if (!this.applying) void this.drain();
+  }
+
+  /** Receiver: the laser pointer, by either path (the later copy of one position is dropped). */
+  receiveLaser(l: Laser, sentAt: number, from: string): void {
+    if (from !== this.newestFrom) { this.newestFrom = from; this.newest = 0; this.newestLaser = 0; }
+    if (sentAt > 0 && sentAt <= this.newestLaser) return;
+    this.newestLaser = sentAt;
+    this.showLaser(l);
   }
 
   showLaser(l: Laser): void {
@@ -129,7 +183,7 @@ export class ViewSync {
     if (text === this.lastSent) return;
     this.lastSent = text;
     this.lastSendAt = performance.now();
-    this.send.state(state, nowMs());
+    this.send.state({ ...state, n: ++this.sentCount }, nowMs());
   }
 
   private async drain(): Promise<void> {
@@ -138,8 +192,8 @@ export class ViewSync {
       while (this.pending) {
         const { state, sentAt } = this.pending;
         this.pending = null;
-        await this.apply(state);
-        this.latencies.push(nowMs() - sentAt);
+        await this.apply(state, sentAt);
+        record(this.latencies, nowMs() - sentAt);
         this.applied++;
         this.hook.root.dataset.liveApplied = String(this.applied);
       }
@@ -150,20 +204,29 @@ export class ViewSync {
     }
   }
 
-  private async apply(s: ViewState): Promise<void> {
+  /** Applies a state; resolves once the cells it changed have been drawn (Cornerstone renders on the next frame). */
+  private async apply(s: ViewState, sentAt: number): Promise<void> {
+    const draws: Promise<void>[] = [];
+    // MPR first: entering or leaving it replaces the cells. `mpr` absent: a presenter that does not share it.
+    if (s.mpr !== undefined && s.mpr !== this.hook.mpr()) await this.hook.setMpr(s.mpr);
     if (this.hook.layout() !== s.layout && s.layout !== 'mpr') this.hook.setLayout(s.layout);
     const cells = this.hook.cells();
     await Promise.all(s.cells.map(async (v, i) => {
       const c = cells[i];
       if (!c || !v.seriesUid) return;
-      if (c.seriesUid !== v.seriesUid || !c.ready) {
+      if (c.kind === 'stack' && (c.seriesUid !== v.seriesUid || !c.ready)) {
         await this.hook.showSeries(i, v.seriesUid, v.imageIndex);
       }
       const fresh = this.hook.cells()[i];
-      if (fresh) await applyCell(fresh, v);
+      if (!fresh) return;
+      const drawn = nextRender(fresh.element);
+      if (await applyCell(fresh, v)) draws.push(drawn.promise);
+      else drawn.cancel();
     }));
     if (this.hook.activeIndex() !== s.active) this.hook.setActive(s.active);
     this.applyAnnotations(s.annotations);
+    record(this.appliedIn, nowMs() - sentAt);
+    await Promise.all(draws);
   }
 
   private applyAnnotations(list: SharedAnnotation[]): void {
@@ -200,4 +263,20 @@ export class ViewSync {
     this.showLaser(l);
     this.send.laser(l, nowMs());
   }
+}
+
+/** The next IMAGE_RENDERED of a viewport element (at most `timeoutMs` away: a render that never comes must not stall the queue). */
+function nextRender(el: HTMLElement, timeoutMs = 1000): { promise: Promise<void>; cancel: () => void } {
+  let done = (): void => undefined;
+  const promise = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => done(), timeoutMs);
+    done = () => { clearTimeout(timer); el.removeEventListener(CoreEnums.Events.IMAGE_RENDERED, done); resolve(); };
+    el.addEventListener(CoreEnums.Events.IMAGE_RENDERED, done);
+  });
+  return { promise, cancel: () => done() };
+}
+
+/** Keeps the last 2000 figures: a meeting lasts hours, the benchmark reads a few hundred. */
+function record(list: number[], v: number): void {
+  if (list.push(v) > 2000) list.splice(0, list.length - 2000);
 }

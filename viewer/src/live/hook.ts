@@ -24,6 +24,10 @@ export interface ViewerLiveHook {
   cells(): LiveCell[];
   setLayout(id: LayoutId): void;
   setActive(index: number): void;
+  /** The series shown in MPR, or null outside MPR. */
+  mpr(): string | null;
+  /** Enters MPR on a series (shown first in the active cell when no cell shows it), or leaves MPR (null); resolves once the planes are set up. */
+  setMpr(seriesUid: string | null): Promise<void>;
   /** Shows a series of the study in a cell, starting at `imageIndex`; resolves once drawn. */
   showSeries(cell: number, seriesUid: string, imageIndex?: number): Promise<void>;
 }

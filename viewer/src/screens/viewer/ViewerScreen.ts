@@ -25,6 +25,8 @@ import { askText } from '../../components/TextPromptDialog';
 import { StudyService } from '../../services/study/StudyService';
 import { STUDY_EVENTS } from '../../services/study/events';
 import { normalizeInstanceMetadata } from '../../services/study/normalizeMetadata';
+import { isImageModality, pickDefaultSeries } from '../../services/study/seriesDisplay';
+import type { StudyPreload } from '../../services/study/preload';
 import { CASE_EVENTS } from '../../services/case/CaseStore';
 import { caseSummaryFromConsult } from '../../services/case/fromConsult';
 import { packRoot, packSource } from '../../dataSource/packSource';
@@ -95,7 +97,7 @@ export class ViewerScreen implements Screen {
    * With `consult`, the images come from the consult's case pack (`/packs/{id}/dicom-web`: pseudonymous copies
    * only, G-2.3) and the case panel shows the consult's summary, question and minutes draft, kept current.
    */
-  constructor(ctx: AppContext, private readonly studyUid: string, private readonly initialSeriesUid?: string, private readonly consult?: { consultId: string; packId: string }) {
+  constructor(ctx: AppContext, private readonly studyUid: string, private readonly initialSeriesUid?: string, private readonly consult?: { consultId: string; packId: string }, private readonly preload?: StudyPreload) {
     this.ctx = consult ? { ...ctx, dataSource: packSource(ctx, packRoot(consult.packId)) } : ctx;
   }
 
@@ -107,9 +109,15 @@ export class ViewerScreen implements Screen {
       registerMetadata: (imageId, ds) => wadors.metaDataManager.add(imageId, normalizeInstanceMetadata(ds) as never),
       prefetchImage: (imageId) => imageLoader.loadAndCacheImage(imageId, { requestType: CoreEnums.RequestType.Prefetch, priority: 0 } as never),
       concurrency: this.ctx.config.prefetchConcurrency,
+      preload: this.consult ? undefined : this.preload,
     });
-    // Ask for the series list while Cornerstone starts: they do not depend on each other.
+    // Ask for the series list, then the first series' metadata, while Cornerstone starts: they do not
+    // depend on each other (issue 6: the metadata used to wait for the rendering engine and first cell).
     const seriesPromise = this.study.series(this.studyUid);
+    void seriesPromise.then((list) => {
+      const first = list.find((s) => s.seriesUid === this.initialSeriesUid) ?? pickDefaultSeries(list);
+      if (first && !this.disposed) this.study.display(first).catch(() => { /* showSeries reports it */ });
+    }, () => { /* reported below */ });
     await initCornerstone(this.ctx.config, () => this.ctx.session.authHeaders(), () => {
       if (this.ctx.config.auth === 'gateway') this.ctx.session.clear('expired');
     });
@@ -293,7 +301,7 @@ export class ViewerScreen implements Screen {
       return;
     }
     const vp = cell.viewport as StackViewport;
-    const start = startIndex ?? (display.multiFrame ? 0 : Math.floor((display.imageIds.length - 1) / 2));
+    const start = startIndex ?? firstIndex(display);
     const rendered = onceEvent(cell.element, CoreEnums.Events.IMAGE_RENDERED);
     try {
       await vp.setStack(display.imageIds, start);
@@ -615,6 +623,18 @@ export class ViewerScreen implements Screen {
       cells: () => this.cells.map((c) => ({ index: c.index, kind: c.kind, element: c.element, root: c.root, viewport: c.viewport, seriesUid: c.display?.seriesUid ?? null, ready: c.root.dataset.status === 'ready' })),
       setLayout: (id) => { if (!this.mpr && id !== 'mpr') this.setLayout(id); },
       setActive: (i) => { if (i < this.cells.length) this.setActive(i); },
+      mpr: () => this.mpr?.seriesUid ?? null,
+      setMpr: async (seriesUid) => {
+        if (this.mpr?.seriesUid === (seriesUid ?? undefined)) return;
+        if (this.mpr) await this.exitMpr();
+        if (seriesUid) {
+          let cell = this.cells.find((c) => c.display?.seriesUid === seriesUid && c.root.dataset.status === 'ready');
+          const s = this.series.find((x) => x.seriesUid === seriesUid);
+          if (!cell && s && this.activeCell) await this.showSeries(cell = this.activeCell, s);
+          if (cell) { this.setActive(cell.index); await this.enterMpr(); }
+        }
+        this.updateToolbar();
+      },
       showSeries: async (i, seriesUid, imageIndex) => {
         const s = this.series.find((x) => x.seriesUid === seriesUid);
         const cell = this.cells[i];
@@ -699,15 +719,9 @@ function applyPetDisplay(vp: StackViewport): void {
   vp.render();
 }
 
-/** The series shown first: the image series with the most instances (the main acquisition), else the first. */
-export function pickDefaultSeries(series: SeriesSummary[]): SeriesSummary | undefined {
-  const images = series.filter((s) => isImageModality(s.modality));
-  if (!images.length) return series[0];
-  return images.reduce((best, s) => ((s.instanceCount ?? 0) > (best.instanceCount ?? 0) ? s : best), images[0]!);
-}
-
-function isImageModality(m: string): boolean {
-  return !['SR', 'KO', 'PR', 'RTSTRUCT', 'RTPLAN', 'RTRECORD', 'ECG', 'HD', 'DOC', 'REG', 'FID', 'AU', 'SEG'].includes(m);
+/** The image a series opens at: the middle one (or frame 1 of a multi-frame). */
+function firstIndex(display: SeriesDisplay): number {
+  return display.multiFrame ? 0 : Math.floor((display.imageIds.length - 1) / 2);
 }
 
 function onceEvent(el: EventTarget, name: string, timeoutMs = 30_000): Promise<void> {

@@ -3,6 +3,7 @@ import type { DicomJson, SeriesDisplay, SeriesSummary } from '../../types';
 import { Emitter } from '../Emitter';
 import { STUDY_EVENTS, type StudyEventMap, type SeriesProgressDetail } from './events';
 import { buildSeriesDisplay } from './seriesDisplay';
+import type { StudyPreload } from './preload';
 
 export interface StudyServiceDeps {
   dataSource: DataSource;
@@ -12,6 +13,8 @@ export interface StudyServiceDeps {
   prefetchImage: (imageId: string) => Promise<unknown>;
   /** Images fetched at once by {@link StudyService.prefetch}. */
   concurrency: number;
+  /** Answers the app shell asked for before the viewer's code loaded (see preload.ts); each used once. */
+  preload?: StudyPreload;
 }
 
 interface LoadState extends SeriesProgressDetail {
@@ -34,7 +37,13 @@ export class StudyService extends Emitter<StudyEventMap> {
 
   /** The study's series (QIDO-RS). */
   series(studyUid: string): Promise<SeriesSummary[]> {
-    return this.deps.dataSource.query.series(studyUid, this.abort.signal);
+    const pre = this.takePreload(studyUid);
+    return pre ? pre.series : this.deps.dataSource.query.series(studyUid, this.abort.signal);
+  }
+
+  private takePreload(studyUid: string): StudyPreload | null {
+    const pre = this.deps.preload;
+    return pre?.studyUid === studyUid ? pre : null;
   }
 
   /** The series' display: metadata fetched once, image ids built, metadata registered with the loader. */
@@ -42,7 +51,12 @@ export class StudyService extends Emitter<StudyEventMap> {
     let p = this.displays.get(summary.seriesUid);
     if (!p) {
       const { dataSource } = this.deps;
-      p = dataSource.retrieve.seriesMetadata(summary.studyUid, summary.seriesUid, this.abort.signal).then((metadata) => {
+      const fetch = () => dataSource.retrieve.seriesMetadata(summary.studyUid, summary.seriesUid, this.abort.signal);
+      const pre = this.takePreload(summary.studyUid);
+      // A preloaded answer is used once; a failed one is asked again.
+      const metadataP = pre ? pre.metadata(summary.seriesUid).then((m) => m ?? fetch(), fetch) : fetch();
+      if (pre) this.deps.preload = undefined;
+      p = metadataP.then((metadata) => {
         const d = buildSeriesDisplay(summary, metadata, (sop, frame) => dataSource.retrieve.frameImageId(summary.studyUid, summary.seriesUid, sop, frame), this.deps.registerMetadata);
         this.emit(STUDY_EVENTS.SERIES_READY, { seriesUid: summary.seriesUid, imageCount: d.imageIds.length });
         return d;

@@ -107,3 +107,18 @@ export function buildSeriesDisplay(
     hounsfield: modality === 'CT',
   };
 }
+
+/** Modalities of series that hold no images to show (also keeps SEG out of the stack cells). */
+const NON_DISPLAY_MODALITIES = new Set([...NON_IMAGE_MODALITIES, 'SEG']);
+
+/** True for a series the viewport cells show (not SR, KO, PR, SEG…). */
+export function isImageModality(m: string): boolean {
+  return !NON_DISPLAY_MODALITIES.has(m);
+}
+
+/** The series shown first: the image series with the most instances (the main acquisition), else the first. */
+export function pickDefaultSeries(series: SeriesSummary[]): SeriesSummary | undefined {
+  const images = series.filter((s) => isImageModality(s.modality));
+  if (!images.length) return series[0];
+  return images.reduce((best, s) => ((s.instanceCount ?? 0) > (best.instanceCount ?? 0) ? s : best), images[0]!);
+}
