@@ -89,6 +89,9 @@ async function main(): Promise<void> {
   try {
     for (const s of servers) {
       const r = results[s.name]!;
+      // The request bodies were just written (~400 MB): flush them first, so their writeback does not land on
+      // the first server's fsyncs only (Hoichan ran into it; Orthanc, measured later, did not).
+      execFileSync('sync');
       const ms = await stowAll(s, bodyFiles);
       r.stow = 500 / (ms / 1000);
       console.log(`${s.name}: STOW 500 in ${ms.toFixed(0)} ms`);

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,90 @@ describe('parseTemp (header of a received body, without copying it)', () => {
     const bytes = Buffer.concat([big(), padding]);
     expect(() => parseInstance(bytes.subarray(0, 32 * 1024), { partial: true, totalLength: bytes.length })).toThrow(DicomParseError);
     expect(parseTemp(tempOf(blobs(), bytes), parseInstance)).toEqual(parseInstance(bytes));
+  });
+});
+
+describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker thread)', () => {
+  const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+  const bytesOf = (n: number, seed: number) => {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 9)) & 0xff;
+    return b;
+  };
+
+  it('writes and hashes what an ordinary temp does; a buffer being written is never handed to another temp', async () => {
+    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    const first = bytesOf(700_000, 1);
+    const second = bytesOf(650_000, 2);
+    const plain = blobs.createTemp();
+    plain.write(first);
+    const pooled = blobs.createTemp({ pooled: true });
+    for (let i = 0; i < first.length; i += 65_536) pooled.write(first.subarray(i, i + 65_536));
+    expect(pooled.head(100)).toEqual(first.subarray(0, 100));
+    // A second pooled temp fills while the first is being written: it must not get the first one's buffer.
+    const finishing = pooled.finish((h) => `aa/one-${h.slice(0, 12)}.dcm`, { release: true });
+    const p2 = blobs.createTemp({ pooled: true });
+    p2.write(second);
+    const [r1, r2] = await Promise.all([finishing, p2.finish(undefined, { release: true })]);
+    expect(r1).toEqual({ size: first.length, sha256: sha(first) });
+    expect(r1).toEqual(await plain.finish());
+    expect(r2.sha256).toBe(sha(second));
+    expect(pooled.memory).toBeNull();
+    // Released buffers serve the next temps.
+    const p3 = blobs.createTemp({ pooled: true });
+    p3.write(second);
+    p3.discard();
+    blobs.place([{ temp: pooled, key: `aa/one-${r1.sha256.slice(0, 12)}.dcm` }]);
+    // (sha, not toEqual: a deep diff of 700 KB takes the test runner seconds)
+    expect(sha(await blobs.read(`aa/one-${r1.sha256.slice(0, 12)}.dcm`))).toBe(sha(first));
+  });
+
+  it('many temps finishing while others fill: every file has its own bytes', async () => {
+    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    const bodies = Array.from({ length: 12 }, (_, k) => bytesOf(300_000 + k * 1000, 10 + k));
+    const finishing: Promise<{ sha256: string }>[] = [];
+    const temps = [];
+    for (const [k, body] of bodies.entries()) {
+      const t = blobs.createTemp({ pooled: true });
+      t.write(body);
+      temps.push(t);
+      finishing.push(t.finish((h) => `cc/${k}-${h.slice(0, 12)}.dcm`, { release: true }));
+      await new Promise((r) => setTimeout(r, k % 4)); // the next one fills while this one is at some stage of its finish
+    }
+    const done = await Promise.all(finishing);
+    blobs.place(temps.map((temp, k) => ({ temp, key: `cc/${k}-${done[k]!.sha256.slice(0, 12)}.dcm` })));
+    for (const [k, body] of bodies.entries()) expect(sha(await blobs.read(`cc/${k}-${done[k]!.sha256.slice(0, 12)}.dcm`))).toBe(sha(body));
+  });
+
+  it('grows past its first buffer and leaves the pool for a body larger than the largest one', async () => {
+    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    for (const n of [3 * 1024 * 1024 + 5, 17 * 1024 * 1024]) {
+      const body = bytesOf(n, n);
+      const t = blobs.createTemp({ pooled: true });
+      for (let i = 0; i < body.length; i += 1_000_000) t.write(body.subarray(i, i + 1_000_000));
+      expect(t.inMemory).toBe(n < 16 * 1024 * 1024);
+      expect(t.head(64)).toEqual(body.subarray(0, 64));
+      const r = await t.finish((h) => `bb/${n}-${h.slice(0, 12)}.dcm`, { release: true });
+      expect(r).toEqual({ size: n, sha256: sha(body) });
+      blobs.place([{ temp: t, key: `bb/${n}-${r.sha256.slice(0, 12)}.dcm` }]);
+      expect(sha(await blobs.read(`bb/${n}-${r.sha256.slice(0, 12)}.dcm`))).toBe(sha(body));
+    }
+  });
+
+  it('a discarded pooled temp leaves no file and its buffer serves the next one', async () => {
+    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    const t = blobs.createTemp({ pooled: true });
+    t.write(bytesOf(1000, 3));
+    t.discard();
+    expect(() => t.write(Buffer.alloc(1))).toThrow('temp blob closed');
+    const body = bytesOf(200_000, 4);
+    const u = blobs.createTemp({ pooled: true });
+    u.write(body);
+    expect(sha(u.memory!)).toBe(sha(body));
+    expect((await u.finish()).sha256).toBe(sha(body));
+    u.discard();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fs.readdirSync(blobs.tmpDir)).toEqual([]);
   });
 });
 

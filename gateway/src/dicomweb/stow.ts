@@ -72,10 +72,11 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       if (studyUid && f.studyInstanceUid !== studyUid) {
         return fail('HOI_ERR_STUDY_MISMATCH', `instance ${f.sopInstanceUid} belongs to study ${f.studyInstanceUid}, not ${studyUid}`, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid });
       }
-      // Write + fsync start now on the pool and overlap with receiving the next part. The temp is named
-      // after its blob key, so the archive commits it without an intent journal or a directory fsync.
+      // Hash, write + fsync start now (a pooled temp: on the hashing worker, see pooledBytes.ts) and overlap
+      // with receiving the next part. The temp is named after its blob key, so the archive commits it without
+      // an intent journal. Its buffer is released once written: a request holds up to BATCH parts until its commit.
       const cand: StoreCandidate = { temp: p.temp, parsed, size: 0, sha256: '' };
-      const finished = p.temp.finish(opts.archive.keyFor(parsed)).then((r) => { cand.size = r.size; cand.sha256 = r.sha256; });
+      const finished = p.temp.finish(opts.archive.keyFor(parsed), { release: true }).then((r) => { cand.size = r.size; cand.sha256 = r.sha256; });
       got.candidates.push({ cand, finished });
     };
 
@@ -85,7 +86,7 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       onField: () => undefined,
       onFile: (info) => {
         parts++;
-        open = { temp: opts.blobs.createTemp(), tooBig: false, contentType: info.contentType };
+        open = { temp: opts.blobs.createTemp({ pooled: true }), tooBig: false, contentType: info.contentType };
         let size = 0;
         return (chunk) => {
           const p = open;
