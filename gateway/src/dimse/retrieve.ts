@@ -113,6 +113,9 @@ class DatasetReader {
 /**
  * Runs the sub-operations: each instance's stored dataset goes to `send`, and the next one is read (from
  * the page cache, synchronously) while the peer stores the current one; counts are reported after each.
+ * Once a sub-operation is answered, the next one goes out before its counts are reported: the destination
+ * starts storing it while the (C-MOVE) pending response is written, and waking the caller's process cannot
+ * preempt us between the two on a busy CPU.
  */
 export async function runSubOps(
   archive: Archive, items: InstanceLocation[],
@@ -129,15 +132,26 @@ export async function runSubOps(
       return null;
     }
   };
-  let next = items.length ? read(items[0]!) : null;
-  for (let i = 0; i < items.length; i++) {
-    if (cancelled()) return { ...c, cancelled: true };
-    const loc = items[i]!;
-    const current = next;
-    // send() has written what it could by the time it returns: reading the next file overlaps the transfer.
-    const sending = current ? send(loc, current).catch(() => STATUS.outOfResources) : Promise.resolve(STATUS.outOfResources);
+  let next: Buffer | null = null;
+  // send() has written what it could by the time it returns: reading the next file overlaps the transfer.
+  // (The reader's two buffers: instance i + 1 is read only once instance i - 1 has been answered.)
+  const start = (i: number, ds: Buffer | null): Promise<number> => {
+    const sending = ds ? send(items[i]!, ds).catch(() => STATUS.outOfResources) : Promise.resolve(STATUS.outOfResources);
     next = i + 1 < items.length ? read(items[i + 1]!) : null;
-    countSubOp(c, loc.sopUid, await sending);
+    return sending;
+  };
+  if (!items.length) return { ...c, cancelled: false };
+  if (cancelled()) return { ...c, cancelled: true };
+  let sending = start(0, read(items[0]!));
+  for (let i = 0; i < items.length; i++) {
+    const status = await sending;
+    countSubOp(c, items[i]!.sopUid, status);
+    const more = i + 1 < items.length;
+    if (more && cancelled()) {
+      await progress(c);
+      return { ...c, cancelled: true };
+    }
+    if (more) sending = start(i + 1, next);
     await progress(c);
   }
   return { ...c, cancelled: false };

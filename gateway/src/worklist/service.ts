@@ -58,7 +58,7 @@ export class Worklist {
     this.db = worklistDb(index.db);
     this.repo = new KyselyConsultRepo(this.db, index.dialect, vault);
     this.directory = new Directory(this.db, vault);
-    this.accessLog = new AccessLog(this.db, index.dialect);
+    this.accessLog = new AccessLog(this.db, index.dialect, undefined, index.sqlite ?? null);
   }
 
   answer(actor: Actor, consult: Consult, patient: Patient | null): ConsultAnswer | null {
