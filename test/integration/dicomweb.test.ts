@@ -122,6 +122,26 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
     expect((q.json() as DJ[]).length).toBe(2);
   });
 
+  it('a disk that refuses the writes fails the parts with a reason (409, 0xA700) and the gateway goes on serving', async () => {
+    // The temp directory vanishes under the gateway (a full or unmounted disk looks the same from here): every
+    // part's write fails while the others are still being received. Before, a write failing while the request
+    // was still waiting on an earlier part was an unhandled rejection, and Node ended the process.
+    const tmp = path.join(t.dataDir, 'blobs', '.tmp');
+    fs.renameSync(tmp, `${tmp}-away`);
+    try {
+      const study = newUid();
+      const r = await stow(t, Array.from({ length: 6 }, () => makeInstance({ StudyInstanceUID: study })));
+      expect(r.status).toBe(409);
+      expect(fails(r)).toHaveLength(6);
+      for (const f of fails(r)) expect(Number(str(f, '00081197'))).toBe(0xa700);
+      expect((await t.gw.app.inject({ url: `/dicom-web/studies/${study}/instances`, headers: t.auth })).json()).toEqual([]);
+    } finally {
+      fs.renameSync(`${tmp}-away`, tmp);
+    }
+    const after = makeInstance();
+    expect((await stow(t, [after])).status).toBe(200);
+  });
+
   it('a wrong boundary or an unsupported type is a clear 4xx, and a body cut mid-part keeps the complete parts', async () => {
     const good = makeInstance();
     const { body } = stowBody([good]);

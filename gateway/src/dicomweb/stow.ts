@@ -77,6 +77,9 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       // an intent journal. Its buffer is released once written: a request holds up to BATCH parts until its commit.
       const cand: StoreCandidate = { temp: p.temp, parsed, size: 0, sha256: '' };
       const finished = p.temp.finish(opts.archive.keyFor(parsed), { release: true }).then((r) => { cand.size = r.size; cand.sha256 = r.sha256; });
+      // Awaited (and turned into this part's failure) only after the body is in: until then a failed write
+      // must not count as an unhandled rejection, which ends the process.
+      finished.catch(() => undefined);
       got.candidates.push({ cand, finished });
     };
 
