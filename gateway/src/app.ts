@@ -155,7 +155,7 @@ export async function build(config: Config): Promise<Gateway> {
   await app.register(eventsRoutes, { worklist, accounts });
   await app.register(docsRoutes);
   const viewerDir = viewerDistDir();
-  if (viewerDir) await app.register(viewerStatic, { dir: viewerDir });
+  if (viewerDir) await app.register(viewerStatic, { dir: viewerDir, connectSrc: config.viewerConnectSrc.split(/\s+/).filter(Boolean) });
   await app.ready();
   await dimse.listen();
   // G-2.11: imports and forwards are logged when they finish.

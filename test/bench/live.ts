@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Page } from 'playwright-core';
-import { startLiveRoom, CONSULT } from '../e2e/liveRoom.js';
+import { startLiveRoom, until, CONSULT } from '../e2e/liveRoom.js';
 
 const CHANGES = Number(process.env.BENCH_LIVE_CHANGES ?? 120);
 const VIDEO = (process.env.BENCH_LIVE_VIDEO ?? 'both') === 'both' ? [true, false] : [process.env.BENCH_LIVE_VIDEO !== 'off'];
@@ -31,9 +31,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
-async function waitFor(page: Page, fn: string, timeout = 90_000): Promise<void> {
-  await page.waitForFunction(fn, null, { timeout, polling: 200 });
-}
+const waitFor = (page: Page, fn: string, timeout = 90_000): Promise<void> => until(page, fn, timeout);
 
 type PeerStats = Record<string, { bytesSent: number; bytesReceived: number; framesDecoded: number }>;
 const statsOf = (p: Page) => p.evaluate(() => window.hoichanLive!.debug.stats() as Promise<PeerStats>);

@@ -90,7 +90,8 @@ async function main(): Promise<void> {
   const s200 = ensureSeries(path.join(os.tmpdir(), 'hoichan-bench-s200'), 200, { GEN_SEED: '200' });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-bench-viewer-'));
   // The compiled gateway, as `npm start` runs it (the other benchmarks do the same).
-  const gw = await spawnGateway({ HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: PASSWORD, HOICHAN_LOG_LEVEL: 'warn' }, { compiled: fs.existsSync(path.join(ROOT, 'gateway/dist/main.js')) });
+  // The same page reads Orthanc's DICOMweb: allow its origin in the page's CSP (connect-src).
+  const gw = await spawnGateway({ HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: PASSWORD, HOICHAN_LOG_LEVEL: 'warn', HOICHAN_VIEWER_CONNECT_SRC: new URL(ORTHANC).origin }, { compiled: fs.existsSync(path.join(ROOT, 'gateway/dist/main.js')) });
   let browser: Browser | null = null;
   const withOrthanc = process.env.BENCH_SKIP_ORTHANC !== '1';
   try {

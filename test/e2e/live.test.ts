@@ -8,16 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLiveRoom, CONSULT, type LiveRoom } from './liveRoom.js';
+import { startLiveRoom, until, CONSULT, type LiveRoom } from './liveRoom.js';
 import { canvasStats } from './support.js';
 
 let room: LiveRoom;
 const pages: Record<string, Page> = {};
-
-/** Waits (polling in the page) until `fn` returns true. */
-async function until(page: Page, fn: string, timeout = 30_000): Promise<void> {
-  await page.waitForFunction(fn, null, { timeout, polling: 100 });
-}
 
 /**
  * Mean absolute Laplacian (local contrast) of the grey frame of the remote video from `userId`, inside the
@@ -129,7 +124,9 @@ describe('live consult in three browsers', () => {
     const uid = drawn[0]!.annotationUID;
     for (const u of ['binh', 'chi']) {
       const p = pages[u]!;
-      await until(p, `window.hoichanLive.debug.annotations().some((a) => a.annotationUID === '${uid}' && a.mirrored)`, 20_000);
+      // The copy follows the drag (intermediate states arrive first): wait for the final points.
+      const want = JSON.stringify(drawn[0]!.handles.points);
+      await until(p, `window.hoichanLive.debug.annotations().some((a) => a.annotationUID === '${uid}' && a.mirrored && a.handles.points.every((pt, i) => pt.every((v, k) => Math.abs(v - ${want}[i][k]) < 1e-3)))`, 20_000);
       const copy = await p.evaluate((id) => (window.hoichanLive!.debug.annotations() as { annotationUID: string; toolName: string; handles: { points: number[][] } }[]).find((a) => a.annotationUID === id)!, uid);
       expect(copy.toolName).toBe('Length');
       // The same two points in patient coordinates: the same measurement, not a look-alike.

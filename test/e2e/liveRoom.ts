@@ -200,3 +200,14 @@ declare global {
     hoichanLive?: any;
   }
 }
+
+/** Waits (polling in the page) until `fn` returns true. */
+export async function until(page: Page, fn: string, timeout = 30_000): Promise<void> {
+  // Polled from here: page.evaluate runs over DevTools, which the page's Content-Security-Policy allows; a
+  // string given to waitForFunction would be eval'd by Playwright's script inside the page, which it forbids.
+  const deadline = Date.now() + timeout;
+  while (!(await page.evaluate(fn))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${fn.slice(0, 160)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

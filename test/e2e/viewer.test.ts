@@ -424,6 +424,18 @@ describe('viewer (browser, playwright-core + Debian chromium)', () => {
     expect(await page.getAttribute('[data-testid=viewport-0]', 'data-cine')).toBeNull();
   });
 
+  it("the page's Content-Security-Policy stops an injected inline script and a fetch to another origin", async () => {
+    const r = await page.evaluate(async () => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__injected = true';
+      document.head.append(s);
+      let fetched = 'yes';
+      try { await fetch('http://127.0.0.1:9/steal'); } catch { fetched = 'blocked'; }
+      return { injected: (window as unknown as { __injected?: boolean }).__injected ?? false, fetched };
+    });
+    expect(r).toEqual({ injected: false, fetched: 'blocked' });
+  });
+
   it('raised no uncaught page errors', () => {
     expect(errors).toEqual([]);
   });

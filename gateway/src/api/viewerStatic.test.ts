@@ -64,4 +64,31 @@ describe('viewerStatic: the built viewer at / with an SPA fallback', () => {
     expect(viewerDistDir({ HOICHAN_VIEWER_DIR: dir })).toBe(dir);
     expect(viewerDistDir({ HOICHAN_VIEWER_DIR: path.join(dir, 'assets') })).toBeNull();
   });
+
+  it('sends a Content-Security-Policy with index.html: its inline scripts by hash, no other inline script, no framing', async () => {
+    const inline = "if(location.hash)console.log('preload')";
+    fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><script>${inline}</script><script type="module" src="/assets/index-abc123.js"></script><div id="app"></div>`);
+    const csp = String((await app.inject({ url: '/view/1.2.3' })).headers['content-security-policy']);
+    const scriptSrc = csp.split('; ').find((d) => d.startsWith('script-src '))!;
+    const hash = (await import('node:crypto')).createHash('sha256').update(inline).digest('base64');
+    expect(scriptSrc.split(' ').sort()).toEqual(['script-src', "'self'", "'wasm-unsafe-eval'", `'sha256-${hash}'`].sort());
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    // A rebuilt viewer (another inline script) gets the new hash; assets carry no page policy.
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><script>console.log(2)</script><div id="app"></div>');
+    const next = String((await app.inject({ url: '/' })).headers['content-security-policy']);
+    expect(next).not.toContain(hash);
+    expect((await app.inject({ url: '/assets/index-abc123.js' })).headers['content-security-policy']).toBeUndefined();
+  });
+
+  it('adds configured origins to connect-src and refuses anything that is not an origin', async () => {
+    const other = Fastify();
+    await other.register(viewerStatic, { dir, connectSrc: ['http://127.0.0.1:8042'] });
+    expect(String((await other.inject({ url: '/' })).headers['content-security-policy'])).toContain("connect-src 'self' http://127.0.0.1:8042");
+    await other.close();
+    const bad = Fastify();
+    await expect(bad.register(viewerStatic, { dir, connectSrc: ["'unsafe-inline'"] }).ready()).rejects.toThrow(/HOICHAN_VIEWER_CONNECT_SRC/);
+    await bad.close().catch(() => undefined);
+  });
 });

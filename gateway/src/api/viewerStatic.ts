@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +25,12 @@ export function viewerDistDir(env: NodeJS.ProcessEnv = process.env): string | nu
  * revalidated), and `index.html` for any other GET that is not an API path, so the single-page app's deep
  * links work. API paths (`/api/*`, `/dicom-web/*`…) that match no route keep the gateway's problem+json 404.
  */
-export async function viewerStatic(app: FastifyInstance, opts: { dir: string }): Promise<void> {
+export async function viewerStatic(app: FastifyInstance, opts: { dir: string; connectSrc?: readonly string[] }): Promise<void> {
   const root = path.resolve(opts.dir);
+  for (const src of opts.connectSrc ?? []) {
+    if (!/^(https?|wss?):\/\/[^\s;,'"]+$/.test(src)) throw new Error(`HOICHAN_VIEWER_CONNECT_SRC: "${src}" is not an http(s) or ws(s) origin`);
+  }
+  const csp = new ContentSecurityPolicy(path.join(root, 'index.html'), opts.connectSrc ?? []);
   await app.register(fastifyStatic, {
     root,
     serve: false,
@@ -38,7 +43,10 @@ export async function viewerStatic(app: FastifyInstance, opts: { dir: string }):
       reply.header('cache-control', rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
-      if (rel === 'index.html') reply.header('x-frame-options', 'DENY');
+      if (rel === 'index.html') {
+        reply.header('x-frame-options', 'DENY');
+        reply.header('content-security-policy', csp.header());
+      }
     },
   });
 
@@ -71,5 +79,43 @@ function isFile(p: string): boolean {
     return fs.statSync(p).isFile();
   } catch {
     return false;
+  }
+}
+
+/**
+ * The app page's Content-Security-Policy: scripts only from the gateway (plus the hashes of index.html's own
+ * inline scripts, e.g. the viewer-chunk preload), WebAssembly for the codecs and face detection, no plugins, no
+ * framing, fetches and WebSockets to the gateway only (and `HOICHAN_VIEWER_CONNECT_SRC`). An injected script
+ * (a name or a report field rendered as HTML by mistake) cannot run or send data elsewhere. Recomputed when
+ * index.html changes (a viewer rebuild while the gateway runs).
+ */
+class ContentSecurityPolicy {
+  private cached: { mtimeMs: number; value: string } | null = null;
+
+  constructor(private readonly indexFile: string, private readonly connectSrc: readonly string[]) {}
+
+  header(): string {
+    const mtimeMs = fs.statSync(this.indexFile).mtimeMs;
+    if (this.cached?.mtimeMs === mtimeMs) return this.cached.value;
+    const html = fs.readFileSync(this.indexFile, 'utf8');
+    const hashes = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)]
+      .map((m) => `'sha256-${crypto.createHash('sha256').update(m[1]!, 'utf8').digest('base64')}'`);
+    const value = [
+      "default-src 'self'",
+      ['script-src', "'self'", "'wasm-unsafe-eval'", ...hashes].join(' '),
+      // Cornerstone and the UI set inline styles.
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data: blob:",
+      "font-src 'self' data:",
+      "media-src 'self' blob: mediastream:",
+      ['connect-src', "'self'", ...this.connectSrc].join(' '),
+      "worker-src 'self' blob:",
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; ');
+    this.cached = { mtimeMs, value };
+    return value;
   }
 }

@@ -58,6 +58,8 @@ export interface Config {
   /** PEM certificate/key files for HTTPS; unset = self-signed, made on first start in `<dataDir>/tls`. */
   readonly tlsCert: string | null;
   readonly tlsKey: string | null;
+  /** Extra origins the viewer may fetch from (CSP connect-src), space-separated: another DICOMweb server it is pointed at. */
+  readonly viewerConnectSrc: string;
   /** Live consult (gateway/src/live): JSON RTCIceServer[] handed to browsers (none needed on one LAN). */
   readonly liveIceServers: string;
   /** Endpoints allowed in one live room (peer-to-peer mesh). */
@@ -134,6 +136,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     https: (env.HOICHAN_HTTPS || 'auto') as Config['https'],
     tlsCert: env.HOICHAN_TLS_CERT || null,
     tlsKey: env.HOICHAN_TLS_KEY || null,
+    viewerConnectSrc: env.HOICHAN_VIEWER_CONNECT_SRC || '',
     liveIceServers: env.HOICHAN_LIVE_ICE_SERVERS || '[]',
     liveMaxEndpoints: int(env, 'HOICHAN_LIVE_MAX_ENDPOINTS', 8),
     liveMaxProbes: int(env, 'HOICHAN_LIVE_MAX_PROBES', 4),
