@@ -1,8 +1,9 @@
 import dcmjsImaging from 'dcmjs-imaging';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { initCodecs } from './codecs.js';
 import { decodeFrameOf } from './decodeFrame.js';
 import { frameIndex, readImagePixel } from './imagePixel.js';
+import { greyWindow } from './greyWindow.js';
 import { imagingElements, type WindowFunction } from './imagingElements.js';
 import { EXPLICIT_LE, readDataset } from './readDataset.js';
 import { TranscodeError } from './TranscodeError.js';
@@ -46,23 +47,30 @@ export async function renderFrame(part10: Uint8Array, frameNumber: number, opts:
   const frame = decodeFrameOf(parsed, px, index);
   const elements = imagingElements(parsed, frame, index, opts.window?.fn);
 
-  let rendered: { width: number; height: number; pixels: ArrayBuffer };
-  try {
-    const image = new DicomImage(elements, EXPLICIT_LE);
-    rendered = image.render({
-      frame: 0,
-      renderOverlays: false,
-      ...(opts.window ? { windowLevel: new WindowLevel(opts.window.width, opts.window.center) } : {}),
-    });
-  } catch (err) {
-    throw new TranscodeError('unsupported-pixel-format', `cannot render frame ${frameNumber}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-
   const format = opts.format ?? 'jpeg';
-  const grayscale = frame.samplesPerPixel === 1 && frame.photometricInterpretation.startsWith('MONOCHROME');
-  let img = sharp(Buffer.from(rendered.pixels), { raw: { width: rendered.width, height: rendered.height, channels: 4 } });
-  // Grey images go out as one channel: smaller files, faster encodes.
-  img = grayscale ? img.extractChannel(0) : img.removeAlpha();
+  const luts = !!(parsed.dataSet.elements.x00283000 || parsed.dataSet.elements.x00283010);
+  // Grey frames with a rescale and a linear window (most CT, MR, CR, DX): one lookup table, one byte per pixel.
+  const grey = greyWindow(frame, elements, opts.window, luts);
+  let img: Sharp;
+  if (grey) {
+    img = sharp(Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength), { raw: { width: grey.width, height: grey.height, channels: 1 } });
+  } else {
+    let rendered: { width: number; height: number; pixels: ArrayBuffer };
+    try {
+      const image = new DicomImage(elements, EXPLICIT_LE);
+      rendered = image.render({
+        frame: 0,
+        renderOverlays: false,
+        ...(opts.window ? { windowLevel: new WindowLevel(opts.window.width, opts.window.center) } : {}),
+      });
+    } catch (err) {
+      throw new TranscodeError('unsupported-pixel-format', `cannot render frame ${frameNumber}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const grayscale = frame.samplesPerPixel === 1 && frame.photometricInterpretation.startsWith('MONOCHROME');
+    img = sharp(Buffer.from(rendered.pixels), { raw: { width: rendered.width, height: rendered.height, channels: 4 } });
+    // Grey images go out as one channel: smaller files, faster encodes.
+    img = grayscale ? img.extractChannel(0) : img.removeAlpha();
+  }
   if (opts.viewport) img = img.resize(Math.round(opts.viewport.width), Math.round(opts.viewport.height), { fit: 'inside' });
   if (format === 'jpeg') img = img.jpeg({ quality: clampQuality(opts.quality) });
   else if (format === 'png') img = img.png();
