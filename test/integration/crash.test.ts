@@ -45,8 +45,10 @@ describe('crash during STOW (kill -9)', () => {
     };
     // 500 instances in batches of 50: each round stores some batches, then dies at a different moment of
     // the next one (receiving, fsyncing, renaming, committing), and the restart must repair what it left.
-    const killAfterMs = [5, 30, 60, 100, 150];
-    for (const delay of killAfterMs) {
+    // Fixed delays land anywhere (often before any file exists, or after the answer: a faster gateway moves
+    // them); 'temp' kills the moment the first temp file of the request appears, i.e. surely mid-write.
+    const killAt: (number | 'temp')[] = [5, 'temp', 30, 60, 'temp', 100, 150];
+    for (const delay of killAt) {
       const gw = await spawnGateway(env);
       await checkConsistent(gw.url, study, series, acknowledged);
       const ok = batch();
@@ -55,7 +57,10 @@ describe('crash during STOW (kill -9)', () => {
       acknowledged.push(...ok.sops);
       const doomed = batch();
       const pending = fetch(`${gw.url}/dicom-web/studies`, { method: 'POST', headers: { ...auth, 'content-type': doomed.body.contentType }, body: doomed.body.body }).catch((e: Error) => e);
-      await new Promise((res) => setTimeout(res, delay));
+      if (delay === 'temp') {
+        const tmp = path.join(dataDir, 'blobs', '.tmp');
+        for (const deadline = Date.now() + 5000; !list(tmp).length && Date.now() < deadline;) await new Promise((res) => setTimeout(res, 1));
+      } else await new Promise((res) => setTimeout(res, delay));
       gw.child.kill('SIGKILL');
       const res = await pending;
       if (!(res instanceof Error) && res.status === 200) acknowledged.push(...doomed.sops);
