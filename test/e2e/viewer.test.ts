@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { spawnGateway, waitExit, ROOT } from '../helpers/process.js';
+import { spawnGateway, stopGateway, ROOT } from '../helpers/process.js';
 import { FIXTURES } from '../helpers/gateway.js';
 import { ensureSeries } from '../bench/lib.js';
 import {
@@ -122,10 +122,7 @@ describe('viewer (browser, playwright-core + Debian chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (gw) {
-      gw.child.kill('SIGTERM');
-      await waitExit(gw.child);
-    }
+    await stopGateway(gw);
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { spawnGateway, waitExit, ROOT } from '../helpers/process.js';
+import { spawnGateway, stopGateway, ROOT } from '../helpers/process.js';
 import { ensureSeries } from '../bench/lib.js';
 import { ensureViewerBuilt, launchChromium, loginToken, stowFiles, canvasStats, compareWithGolden, smallScreenshot, waitViewportSettled } from './support.js';
 
@@ -105,10 +105,7 @@ describe('worklist screens (browser, playwright-core + Debian chromium)', () => 
 
   afterAll(async () => {
     await browser?.close();
-    if (gw) {
-      gw.child.kill('SIGTERM');
-      await waitExit(gw.child);
-    }
+    await stopGateway(gw);
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { freePort, spawnGateway, waitExit, ROOT } from '../helpers/process.js';
+import { freePort, spawnGateway, stopGateway, ROOT } from '../helpers/process.js';
 import { tinyPng } from '../helpers/synth.js';
 import { ensureSeries } from '../bench/lib.js';
 import { ensureViewerBuilt, launchChromium, loginToken, stowFiles } from './support.js';
@@ -67,7 +67,8 @@ describe('gathering a case\'s images in the browser: peer import, pack build, at
 
   afterAll(async () => {
     await browser?.close();
-    for (const gw of [a, b]) if (gw) { gw.child.kill('SIGTERM'); await waitExit(gw.child); }
+    await stopGateway(a);
+    await stopGateway(b);
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 

@@ -44,6 +44,13 @@ export async function spawnGateway(env: Record<string, string>, opts: { compiled
   return { child, url, output: () => out };
 }
 
+/** SIGTERM to a spawned gateway, resolved once it has exited (a no-op for one never started). */
+export async function stopGateway(gw: { child: ChildProcess } | undefined): Promise<void> {
+  if (!gw) return;
+  gw.child.kill('SIGTERM');
+  await waitExit(gw.child);
+}
+
 export function waitExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }

@@ -18,23 +18,11 @@ import { PG_URL, ADMIN_PASSWORD, type Backend } from '../helpers/gateway.js';
 import { stowBody } from '../helpers/multipart.js';
 import { makeInstance } from '../helpers/synth.js';
 import { DEMO_PASSWORD, startWorklistGateway, type WorklistGateway } from './worklistSetup.js';
+import { pdfText } from '../helpers/pdf.js';
 
 const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-
-/** Text of a PDF as pdf.js extracts it (through the embedded font's ToUnicode map). */
-async function pdfText(bytes: Uint8Array): Promise<string> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), useSystemFonts: false, isEvalSupported: false }).promise;
-  let text = '';
-  for (let i = 1; i <= doc.numPages; i++) {
-    const content = await (await doc.getPage(i)).getTextContent();
-    text += content.items.map((it) => ('str' in it ? it.str : '')).join(' ') + '\n';
-  }
-  await doc.destroy();
-  return text.normalize('NFC');
-}
 
 describe.each(BACKENDS)('audit, PDFs, backup and restore on %s', (backend) => {
   let t: WorklistGateway;

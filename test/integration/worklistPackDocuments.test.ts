@@ -8,6 +8,7 @@ import { parseMultipart, stowBody } from '../helpers/multipart.js';
 import { makeInstance } from '../helpers/synth.js';
 import type { Backend } from '../helpers/gateway.js';
 import { startWorklistGateway, type WorklistGateway } from './worklistSetup.js';
+import { pdfText } from '../helpers/pdf.js';
 
 type DJ = Record<string, { vr: string; Value?: unknown[] }>;
 const str = (ds: DJ, tag: string): string => String(ds[tag]?.Value?.[0] ?? '');
@@ -16,18 +17,6 @@ const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 const CONSULT = 'hc-minutes_agreed';
 const PSEUDONYM = 'HC-7Q4K2';
 const IDENTITY = ['Nguyễn Thị Hoa', 'Nguyen Thi Hoa', 'DA-2025-000123', '001161012345', 'Trần Phú'];
-
-async function pdfText(bytes: Uint8Array): Promise<string> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), useSystemFonts: false, isEvalSupported: false }).promise;
-  let text = '';
-  for (let i = 1; i <= doc.numPages; i++) {
-    const content = await (await doc.getPage(i)).getTextContent();
-    text += content.items.map((it) => ('str' in it ? it.str : '')).join(' ') + '\n';
-  }
-  await doc.destroy();
-  return text.normalize('NFC');
-}
 
 /** The PDF inside an Encapsulated PDF instance. */
 const pdfOf = (part10: Buffer): Buffer => part10.subarray(part10.indexOf('%PDF-'), part10.lastIndexOf('%%EOF') + 5);

@@ -4,17 +4,8 @@ import dcmjsCodecs from 'dcmjs-codecs';
 export const { NativeCodecs, Context } = dcmjsCodecs;
 export type CodecContext = InstanceType<typeof dcmjsCodecs.Context>;
 
-let ready: Promise<void> | undefined;
-
 /**
- * Loads the codecs WebAssembly (about 4 MB, ~100 ms) once. Safe to call on every request; a failed load
- * is retried on the next call instead of being cached.
+ * Loads the codecs WebAssembly (about 4 MB, ~100 ms) once, shared with the anonymizer (one module instance
+ * of dcmjs-codecs in the workspace). Safe to call on every request; a failed load is retried on the next call.
  */
-export function initCodecs(): Promise<void> {
-  if (NativeCodecs.isInitialized()) return Promise.resolve();
-  ready ??= NativeCodecs.initializeAsync().catch((err: unknown) => {
-    ready = undefined;
-    throw err;
-  });
-  return ready;
-}
+export { initCodecs } from '@hoichan/anonymizer';
