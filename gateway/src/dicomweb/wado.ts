@@ -5,6 +5,7 @@ import { decodeFrame, renderFrame, renderThumbnail, transcodeToExplicitLittleEnd
 import { HoiError } from '../errors.js';
 import { parseAccept, EXPLICIT_LE, FRAME_MEDIA_TYPES, NATIVE_SYNTAXES, type MediaRange } from './accept.js';
 import { multipartStream, newBoundary, type Part } from './multipart.js';
+import { sendStoredMultipart } from './multipartSend.js';
 import { baseUrlOf } from './http.js';
 import { WHOLE_ARCHIVE, type DicomwebView } from './view.js';
 
@@ -60,12 +61,21 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
       return reply.type(`application/dicom; transfer-syntax=${syntaxOf(loc)}`).send(await bodyFor(loc)());
     }
     const boundary = newBoundary();
+    const mediaType = `multipart/related; type="application/dicom"; boundary=${boundary}`;
+    const locationOf = (loc: InstanceLocation) => `${base}/studies/${loc.studyUid}/series/${loc.seriesUid}/instances/${loc.sopUid}`;
+    // Stored bytes as they are: straight to the socket (multipartSend.ts).
+    if (locs.every((loc) => (ts === '*' || ts === loc.transferSyntaxUid) && loc.size <= READ_WHOLE)) {
+      return sendStoredMultipart(reply, mediaType, boundary, locs.map((loc) => ({
+        contentType: `application/dicom; transfer-syntax=${loc.transferSyntaxUid}`, location: locationOf(loc), size: loc.size,
+        readInto: (into: Buffer) => archive.blobs.readInto(loc.blobKey, into),
+      })));
+    }
     const parts: Part[] = locs.map((loc) => ({
       contentType: `application/dicom; transfer-syntax=${syntaxOf(loc)}`,
-      location: `${base}/studies/${loc.studyUid}/series/${loc.seriesUid}/instances/${loc.sopUid}`,
+      location: locationOf(loc),
       body: bodyFor(loc),
     }));
-    return reply.type(`multipart/related; type="application/dicom"; boundary=${boundary}`).send(multipartStream(boundary, parts));
+    return reply.type(mediaType).send(multipartStream(boundary, parts));
   };
 
   const metadata = async (req: Req, reply: FastifyReply) => {

@@ -70,6 +70,8 @@ export interface BlobStore {
   settleTemp(name: string, placeUnder: string | null): Promise<void>;
   read(key: string): Promise<Buffer>;
   readSync(key: string): Buffer;
+  /** Reads the blob into `into`, which must be exactly its size (else it throws: the index and the file disagree). */
+  readInto(key: string, into: Buffer): void;
   stream(key: string, range?: { start: number; end: number }): Readable;
   remove(key: string): Promise<void>;
   exists(key: string): boolean;

@@ -435,6 +435,21 @@ export class FsBlobStore implements BlobStore {
     return fs.readFileSync(this.abs(key));
   }
 
+  readInto(key: string, into: Buffer): void {
+    const fd = fs.openSync(this.abs(key), 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size !== into.length) throw new Error(`blob ${key} has ${size} bytes, ${into.length} expected`);
+      for (let off = 0; off < size; ) {
+        const n = fs.readSync(fd, into, off, size - off, off);
+        if (n === 0) throw new Error(`blob ${key} ended at ${off} of ${size} bytes`);
+        off += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   stream(key: string, range?: { start: number; end: number }): Readable {
     return fs.createReadStream(this.abs(key), range ? { start: range.start, end: range.end } : {});
   }
