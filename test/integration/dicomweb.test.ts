@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -367,6 +369,39 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
       expect(again.statusCode).toBe(200);
       expect(parseMultipart(again.rawPayload, String(again.headers['content-type'])).length).toBe(3);
     });
+  });
+
+  it('a client that hangs up mid-retrieve costs nothing: the next retrieve is whole', async () => {
+    const study = newUid();
+    const series = newUid();
+    // 12 MB: more than the socket buffers take at once, so the sender is still writing when the client leaves.
+    const parts = Array.from({ length: 12 }, (_, i) => makeInstance({ StudyInstanceUID: study, SeriesInstanceUID: series, InstanceNumber: i + 1, Rows: 1024, Columns: 1024 }, { pixels: new Uint8Array(1024 * 1024).fill(i) }));
+    expect((await stow(t, parts)).status).toBe(200);
+    const address = await t.gw.app.listen({ host: '127.0.0.1', port: 0 });
+    const get = (mode: 'hang-up' | 'whole') => new Promise<{ n: number; body?: Buffer; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+      const client = address.startsWith('https:') ? https : http;
+      const req = client.get(`${address}/dicom-web/studies/${study}`, { headers: { ...t.auth, accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' }, rejectUnauthorized: false }, (res) => {
+        const chunks: Buffer[] = [];
+        let n = 0;
+        res.on('data', (d: Buffer) => {
+          n += d.length;
+          chunks.push(d);
+          if (mode === 'hang-up' && n > 100_000) {
+            req.destroy();
+            resolve({ n, headers: res.headers });
+          }
+        });
+        res.on('end', () => resolve({ n, body: Buffer.concat(chunks), headers: res.headers }));
+        res.on('error', () => undefined);
+      });
+      req.on('error', (e) => (mode === 'hang-up' ? undefined : reject(e)));
+    });
+    const cut = await get('hang-up');
+    expect(cut.n).toBeLessThan(Number(cut.headers['content-length']));
+    const again = await get('whole');
+    expect(again.body!.length).toBe(Number(again.headers['content-length']));
+    const back = parseMultipart(again.body!, String(again.headers['content-type'])).map((p) => p.body);
+    expect(back.map((b) => parts.findIndex((x) => x.equals(b))).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
   describe('delete', () => {
