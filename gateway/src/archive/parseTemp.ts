@@ -18,17 +18,8 @@ const SPILLED_WINDOWS = [4 * 1024 * 1024, 256 * 1024 * 1024];
  * parse error) the whole body is parsed, which also gives the authoritative error. Spilled: header windows.
  */
 export function parseTemp(temp: TempBlob, parse: ParseFn): ParsedInstance {
-  if (temp.inMemory) {
-    for (const window of MEMORY_WINDOWS) {
-      if (temp.size <= window) break;
-      try {
-        return parse(temp.head(window), { partial: true, totalLength: temp.size });
-      } catch (err) {
-        if (!(err instanceof DicomParseError)) throw err;
-      }
-    }
-    return parse(temp.memory!);
-  }
+  // head() views the first chunk(s): the body is concatenated only when the windows fail.
+  if (temp.inMemory) return parseWindows(temp.size, (n) => temp.head(n), () => temp.memory!, parse);
   for (const [i, window] of SPILLED_WINDOWS.entries()) {
     try {
       return parse(temp.head(window), { partial: true });
@@ -37,4 +28,26 @@ export function parseTemp(temp: TempBlob, parse: ParseFn): ParsedInstance {
     }
   }
   throw new DicomParseError('truncated', 'no header window holds the whole header');
+}
+
+/**
+ * The in-memory case of `parseTemp`, for a body that is one buffer (also run by the hashing worker on a pooled
+ * STOW part, see pooledBytes.ts).
+ */
+export function parseBody(body: Buffer, parse: ParseFn): ParsedInstance {
+  return parseWindows(body.length, (n) => body.subarray(0, n), () => body, parse);
+}
+
+/** Header windows first (accepted only when they end inside a Pixel Data that ends the body), the whole body on any parse error. */
+function parseWindows(size: number, head: (n: number) => Buffer, whole: () => Buffer, parse: ParseFn): ParsedInstance {
+  for (const window of MEMORY_WINDOWS) {
+    if (size <= window) break;
+    try {
+      return parse(head(window), { partial: true, totalLength: size });
+    } catch (err) {
+      // By name too: in a worker the error class may be another module instance's.
+      if (!(err instanceof DicomParseError || (err as Error).name === 'DicomParseError')) throw err;
+    }
+  }
+  return parse(whole());
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as Multipasta from 'multipasta';
 import type { Archive, StoreCandidate } from '../archive/Archive.js';
 import type { BlobStore, TempBlob } from '../archive/blob/BlobStore.js';
-import { parseInstance, DicomParseError } from '../dicom/index.js';
+import { parseInstance, type DicomParseError, type ParsedInstance } from '../dicom/index.js';
 import { parseTemp } from '../archive/parseTemp.js';
 import { HoiError, type ErrorCode } from '../errors.js';
 import { stowResponse, type PartFailure } from './stowResponse.js';
@@ -26,7 +26,8 @@ const PARSE_ERRORS: Record<DicomParseError['reason'], ErrorCode> = {
 const BATCH = 100;
 
 interface Collected {
-  candidates: { cand: StoreCandidate; finished: Promise<unknown> }[];
+  /** One per part that passed the checks made on arrival; resolves to its candidate once written, or null (its failure is recorded). */
+  candidates: Promise<StoreCandidate | null>[];
   failures: PartFailure[];
 }
 
@@ -52,35 +53,48 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
       const p = open;
       open = null;
       if (!p) return;
-      const fail = (code: ErrorCode, msg: string, uids: { sopClassUid: string | null; sopInstanceUid: string | null } = { sopClassUid: null, sopInstanceUid: null }) => {
+      const n = parts;
+      const fail = (code: ErrorCode, msg: string, uids: { sopClassUid: string | null; sopInstanceUid: string | null } = { sopClassUid: null, sopInstanceUid: null }): null => {
         p.temp.discard();
         got.failures.push({ ...uids, error: new HoiError(code, msg) });
+        return null;
       };
-      if (p.tooBig) return fail('HOI_ERR_TOO_LARGE', `part ${parts} exceeds ${opts.maxInstanceBytes} bytes`);
-      if (p.contentType && !/^application\/dicom\s*(;|$)/i.test(p.contentType)) return fail('HOI_ERR_UNSUPPORTED_MEDIA', `part ${parts} is ${p.contentType}, not application/dicom`);
-      if (p.temp.size === 0) return fail('HOI_ERR_NOT_DICOM', `part ${parts} is empty`);
-      let parsed;
-      try {
-        // The header only, from a view of the part's first chunks: the body itself is never copied.
-        parsed = parseTemp(p.temp, parseInstance);
-      } catch (err) {
-        if (err instanceof DicomParseError) return fail(PARSE_ERRORS[err.reason], `part ${parts}: ${err.message}`);
-        return fail('HOI_ERR_NOT_DICOM', `part ${parts}: ${(err as Error).message}`);
-      }
-      if (!parsed) return fail('HOI_ERR_NOT_DICOM', `part ${parts}: unreadable header`);
-      const f = parsed.fields;
-      if (studyUid && f.studyInstanceUid !== studyUid) {
-        return fail('HOI_ERR_STUDY_MISMATCH', `instance ${f.sopInstanceUid} belongs to study ${f.studyInstanceUid}, not ${studyUid}`, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid });
-      }
-      // Hash, write + fsync start now (a pooled temp: on the hashing worker, see pooledBytes.ts) and overlap
-      // with receiving the next part. The temp is named after its blob key, so the archive commits it without
-      // an intent journal. Its buffer is released once written: a request holds up to BATCH parts until its commit.
-      const cand: StoreCandidate = { temp: p.temp, parsed, size: 0, sha256: '' };
-      const finished = p.temp.finish(opts.archive.keyFor(parsed), { release: true }).then((r) => { cand.size = r.size; cand.sha256 = r.sha256; });
-      // Awaited (and turned into this part's failure) only after the body is in: until then a failed write
-      // must not count as an unhandled rejection, which ends the process.
-      finished.catch(() => undefined);
-      got.candidates.push({ cand, finished });
+      if (p.tooBig) return void fail('HOI_ERR_TOO_LARGE', `part ${n} exceeds ${opts.maxInstanceBytes} bytes`);
+      if (p.contentType && !/^application\/dicom\s*(;|$)/i.test(p.contentType)) return void fail('HOI_ERR_UNSUPPORTED_MEDIA', `part ${n} is ${p.contentType}, not application/dicom`);
+      if (p.temp.size === 0) return void fail('HOI_ERR_NOT_DICOM', `part ${n} is empty`);
+      const unreadable = (err: { name: string; reason?: string; message: string }): null => {
+        const code = err.name === 'DicomParseError' && err.reason && err.reason in PARSE_ERRORS ? PARSE_ERRORS[err.reason as DicomParseError['reason']] : 'HOI_ERR_NOT_DICOM';
+        return fail(code, `part ${n}: ${err.message}`);
+      };
+      const accept = (parsed: ParsedInstance | null): Promise<StoreCandidate | null> | null => {
+        if (!parsed) return fail('HOI_ERR_NOT_DICOM', `part ${n}: unreadable header`);
+        const f = parsed.fields;
+        const uids = { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid };
+        if (studyUid && f.studyInstanceUid !== studyUid) {
+          return fail('HOI_ERR_STUDY_MISMATCH', `instance ${f.sopInstanceUid} belongs to study ${f.studyInstanceUid}, not ${studyUid}`, uids);
+        }
+        // Write + fsync (a pooled temp: on the hashing worker, see pooledBytes.ts) overlap with receiving the next
+        // part. The temp is named after its blob key, so the archive commits it without an intent journal. Its
+        // buffer is released once written: a request holds up to BATCH parts until its commit.
+        return p.temp.finish(opts.archive.keyFor(parsed), { release: true }).then(
+          ({ size, sha256 }) => ({ temp: p.temp, parsed, size, sha256 }),
+          (err: Error) => fail('HOI_ERR_STORAGE', err.message, uids),
+        );
+      };
+      const parseHere = (): Promise<StoreCandidate | null> | null => {
+        try {
+          // The header only, from a view of the part's first chunks: the body itself is never copied.
+          return accept(parseTemp(p.temp, parseInstance));
+        } catch (err) {
+          return unreadable(err as Error & { reason?: string });
+        }
+      };
+      // A pooled temp is hashed and parsed on the worker: the event loop only receives and copies the parts.
+      // Every promise here settles (failures are recorded, not thrown): they are awaited only once the body is in.
+      const work = p.temp.digestAndParse
+        ? p.temp.digestAndParse().then((r) => ('parseError' in r ? unreadable(r.parseError) : r.parsed ? accept(r.parsed) : parseHere()), (err: Error) => fail('HOI_ERR_STORAGE', err.message))
+        : Promise.resolve(parseHere());
+      got.candidates.push(work);
     };
 
     const parser = Multipasta.make({
@@ -128,24 +142,12 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
     }
 
     const t1 = performance.now();
-    let fsyncMs = 0;
     const outcomes = [];
     for (let i = 0; i < got.candidates.length; i += BATCH) {
-      const batch = got.candidates.slice(i, i + BATCH);
-      const ready: StoreCandidate[] = [];
-      for (const { cand, finished } of batch) {
-        try {
-          await finished;
-          ready.push(cand);
-        } catch (err) {
-          cand.temp.discard();
-          got.failures.push({ sopClassUid: cand.parsed.fields.sopClassUid, sopInstanceUid: cand.parsed.fields.sopInstanceUid, error: new HoiError('HOI_ERR_STORAGE', (err as Error).message) });
-        }
-      }
-      fsyncMs += performance.now() - t1;
+      const ready = (await Promise.all(got.candidates.slice(i, i + BATCH))).filter((c): c is StoreCandidate => c !== null);
       outcomes.push(...(await opts.archive.store(ready)));
     }
-    req.log.debug({ parts, receiveMs: Math.round(t1 - t0), fsyncWaitMs: Math.round(fsyncMs), storeMs: Math.round(performance.now() - t1 - fsyncMs) }, 'STOW timing');
+    req.log.debug({ parts, receiveMs: Math.round(t1 - t0), commitMs: Math.round(performance.now() - t1) }, 'STOW timing');
     const { status, body } = stowResponse(outcomes, got.failures, baseUrlOf(req), studyUid);
     const warnings = [...got.failures.map((f) => f.error.message), ...outcomes.flatMap((o) => (o.status === 'failed' ? [o.error.message] : []))];
     if (warnings.length) reply.header('warning', warnings.slice(0, 20).map((w) => `299 hoichan ${JSON.stringify(w.replace(/[^\x20-\x7e]/g, '?'))}`).join(', '));

@@ -1,4 +1,11 @@
 import type { Readable } from 'node:stream';
+import type { ParsedInstance } from '../../dicom/types.js';
+
+/** A parse failure as it crosses threads (a DicomParseError's reason, or another error's name). */
+export interface ParseErrorInfo { name: string; reason?: string; message: string }
+
+/** SHA-256 of a finished body and its DICOM header parsed off the event loop (or why not; `parsed: null`: parse it yourself). */
+export type DigestAndParse = { sha256: string } & ({ parsed: ParsedInstance | null } | { parseError: ParseErrorInfo });
 
 export interface FinishOptions {
   /**
@@ -31,6 +38,11 @@ export interface TempBlob {
    * journal and no directory fsync for it.
    */
   finish(keyFor?: (sha256: string) => string, opts?: FinishOptions): Promise<{ size: number; sha256: string }>;
+  /**
+   * Pooled temps (STOW): once the body is complete, its SHA-256 and header parse on the hashing worker, so that
+   * `finish` goes straight to the write. Other temps have no such method.
+   */
+  digestAndParse?(): Promise<DigestAndParse>;
   /** The key the finished temp is named after, if any. */
   readonly key: string | null;
   /** The bytes, when the blob was small enough to keep in memory as well (else null). Copies on first use: not for hot paths. */

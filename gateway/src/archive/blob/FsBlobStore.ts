@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { BlobStore, CreateTempOptions, FinishOptions, TempBlob } from './BlobStore.js';
+import type { BlobStore, CreateTempOptions, DigestAndParse, FinishOptions, TempBlob } from './BlobStore.js';
 import { HashWorker, SlotPool, type Slot } from './pooledBytes.js';
 
 /** Bodies up to this size are also kept in memory, so parsing needs no second read; larger ones are read back. */
@@ -187,6 +187,17 @@ class FsTempBlob implements TempBlob {
     this.pooled!.slots.put(this.slot);
     this.slot = null;
     this.chunks = null;
+  }
+
+  digestAndParse(): Promise<DigestAndParse> {
+    if (this.done || this.discarded) return Promise.reject(new Error('temp blob closed'));
+    // Not pooled (or out of pooled mode: a body past the largest slot): hashed as it came; the caller parses.
+    if (!this.slot || this.digested) return Promise.resolve({ sha256: this.digest().sha256, parsed: null });
+    const size = this.size;
+    return this.pooled!.hasher.digestAndParse(this.slot.sab, size).then((r) => {
+      this.digested = { size, sha256: r.sha256 };
+      return r;
+    });
   }
 
   get inMemory(): boolean {
