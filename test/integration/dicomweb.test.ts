@@ -350,6 +350,14 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
       const whole = await t.gw.app.inject({ url, headers: { ...t.auth, accept } });
       expect(whole.statusCode).toBe(200);
       expect(Number(whole.headers['content-length'])).toBe(whole.rawPayload.length);
+      // Written past fastify's send, the retrieve is still in the access log (G-2.11).
+      let logged: { action: string; outcome: string; detail?: { status?: number } }[] = [];
+      for (let i = 0; i < 50 && !logged.length; i++) {
+        await new Promise((r) => setTimeout(r, 40));
+        const a = await t.gw.app.inject({ url: `/api/audit?objectId=${study}&action=image.read`, headers: t.auth });
+        logged = (a.json() as { entries?: typeof logged }).entries ?? (a.json() as typeof logged);
+      }
+      expect(logged.map((e) => [e.action, e.outcome, e.detail?.status])).toContainEqual(['image.read', expect.any(String), 200]);
       const got = parseMultipart(whole.rawPayload, String(whole.headers['content-type'])).map((p) => p.body);
       expect(got.map((b) => parts.findIndex((x) => x.equals(b))).sort()).toEqual([0, 1, 2]);
       // The second instance's file goes missing behind the archive's back.
