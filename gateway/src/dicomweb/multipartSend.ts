@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { SlotPool, type Slot } from '../archive/blob/pooledBytes.js';
 
 /** A stored body the sender reads itself, into a buffer it reuses once the socket has taken the bytes. */
 export interface StoredPart {
@@ -13,19 +14,11 @@ export interface StoredPart {
 const CRLF = Buffer.from('\r\n');
 
 /**
- * Read buffers shared by all retrieves. A fresh 0.5 MB buffer per instance is page-faulted in on first touch
- * (~as costly as the copy itself on these VMs) and then left to the GC; reused ones are paged in already.
+ * Read buffers shared by all retrieves (a SlotPool, as STOW's pooled parts use). A fresh 0.5 MB buffer per
+ * instance is page-faulted in on first touch (~as costly as the copy itself on these VMs) and then left to the
+ * GC; reused ones are paged in already. Bodies past the largest slot get a buffer of their own.
  */
-const spare: Buffer[] = [];
-const MAX_SPARE = 8;
-const take = (size: number): Buffer => {
-  const i = spare.findIndex((b) => b.length >= size);
-  if (i >= 0) return spare.splice(i, 1)[0]!;
-  return Buffer.allocUnsafeSlow(Math.max(size, 1 << 20));
-};
-const give = (b: Buffer): void => {
-  if (spare.length < MAX_SPARE) spare.push(b);
-};
+const slots = new SlotPool(16 * 1024 * 1024);
 
 /** How many bodies may be on their way to the socket at once (each holds one buffer until written). */
 const IN_FLIGHT = 3;
@@ -45,20 +38,21 @@ export async function sendStoredMultipart(reply: FastifyReply, mediaType: string
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
   res.writeHead(200, { 'content-type': mediaType, 'content-length': String(length) });
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-  const writing: Promise<Buffer>[] = [];
+  const writing: Promise<Slot | null>[] = [];
+  const giveBack = (slot: Slot | null): void => { if (slot) slots.put(slot); };
   try {
     for (let i = 0; i < parts.length; i++) {
       if (res.destroyed) break;
       const p = parts[i]!;
-      if (writing.length >= IN_FLIGHT) give(await writing.shift()!);
-      const buf = take(p.size);
-      const body = buf.subarray(0, p.size);
+      if (writing.length >= IN_FLIGHT) giveBack(await writing.shift()!);
+      const slot = slots.get(p.size);
+      const body = (slot?.buf ?? Buffer.allocUnsafeSlow(p.size)).subarray(0, p.size);
       p.readInto(body);
       let ok = true;
       res.cork();
       res.write(heads[i]);
-      // The buffer is free again once the socket has taken it (or the response died: the write errors out).
-      writing.push(new Promise<Buffer>((resolve) => { ok = res.write(body, () => resolve(buf)); }));
+      // The slot is free again once the socket has taken the body (or the response died: the write errors out).
+      writing.push(new Promise<Slot | null>((resolve) => { ok = res.write(body, () => resolve(slot)); }));
       res.write(CRLF);
       res.uncork();
       if (!ok) await Promise.race([new Promise<void>((resolve) => res.once('drain', () => resolve())), closed]);
@@ -67,8 +61,8 @@ export async function sendStoredMultipart(reply: FastifyReply, mediaType: string
     res.end(closing);
     // Buffers of a response that died stay with the GC: a cancelled write may not be done with them yet.
     for (const w of writing) {
-      const b = await Promise.race([w, closed.then(() => null)]);
-      if (b && !res.destroyed) give(b);
+      const slot = await Promise.race([w, closed.then(() => null)]);
+      if (!res.destroyed) giveBack(slot);
     }
   } catch (err) {
     reply.log.warn({ err }, 'multipart retrieve cut short');

@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Archive, InstanceLocation } from '../archive/Archive.js';
 import type { BlobStore } from '../archive/blob/BlobStore.js';
-import { FsBlobStore } from '../archive/blob/FsBlobStore.js';
 import type { QidoQuery } from '../dicomweb/qido/parseQuery.js';
 import { MAX_RESULTS, runQuery } from '../dicomweb/qido/runQuery.js';
 import { HIDE_PACK_CONTENT } from '../packs/views.js';
@@ -74,10 +71,9 @@ export function finalStatus(c: SubOpCounts, cancelled: boolean): number {
 }
 
 /**
- * Reads stored datasets for sending. From the filesystem store it reads into two buffers used in turn
- * (instance n+1 is read while n is on the wire; n's buffer is free again once its C-STORE-RSP is in), so
- * a retrieve allocates nothing per instance: a fresh 0.5 MB per read made V8 collect garbage every few
- * instances.
+ * Reads stored datasets for sending into two buffers used in turn (instance n+1 is read while n is on the wire;
+ * n's buffer is free again once its C-STORE-RSP is in), so a retrieve allocates nothing per instance: a fresh
+ * 0.5 MB per read made V8 collect garbage every few instances.
  */
 class DatasetReader {
   private readonly bufs = [Buffer.alloc(0), Buffer.alloc(0)];
@@ -85,28 +81,12 @@ class DatasetReader {
 
   constructor(private readonly blobs: BlobStore) {}
 
-  read(key: string): Buffer {
-    if (!(this.blobs instanceof FsBlobStore)) {
-      const b = this.blobs.readSync(key);
-      return b.subarray(datasetOffset(b));
-    }
-    const fd = fs.openSync(path.join(this.blobs.root, key), 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const i = (this.turn = 1 - this.turn);
-      if (this.bufs[i]!.length < size) this.bufs[i] = Buffer.allocUnsafe(Math.max(size, Math.ceil(this.bufs[i]!.length * 1.5)));
-      const buf = this.bufs[i]!;
-      let got = 0;
-      while (got < size) {
-        const n = fs.readSync(fd, buf, got, size - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      const b = buf.subarray(0, got);
-      return b.subarray(datasetOffset(b));
-    } finally {
-      fs.closeSync(fd);
-    }
+  read(loc: InstanceLocation): Buffer {
+    const i = (this.turn = 1 - this.turn);
+    if (this.bufs[i]!.length < loc.size) this.bufs[i] = Buffer.allocUnsafe(Math.max(loc.size, Math.ceil(this.bufs[i]!.length * 1.5)));
+    const b = this.bufs[i]!.subarray(0, loc.size);
+    this.blobs.readInto(loc.blobKey, b);
+    return b.subarray(datasetOffset(b));
   }
 }
 
@@ -127,7 +107,7 @@ export async function runSubOps(
   const reader = new DatasetReader(archive.blobs);
   const read = (loc: InstanceLocation): Buffer | null => {
     try {
-      return reader.read(loc.blobKey);
+      return reader.read(loc);
     } catch {
       return null;
     }

@@ -77,7 +77,7 @@ export class AccessLog {
 
   private async write(batch: AuditEntryFields[]): Promise<void> {
     const sqlite = this.sqlite;
-    if (!sqlite || this.dialect !== 'sqlite') {
+    if (!sqlite) {
       await this.db.transaction().execute((trx) => appendAudit(trx, this.dialect, batch));
       return;
     }

@@ -95,11 +95,11 @@ class SpareFiles {
       fs.renameSync(s.path, to);
       return s.fd;
     } catch {
-      fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
-      return null;
+      return this.drop(s);
     }
   }
 
+  /** `takeSync` with the rename on the thread pool. */
   async take(to: string): Promise<number | null> {
     const s = this.ready.pop();
     if (!s) return null;
@@ -107,9 +107,14 @@ class SpareFiles {
       await p<void>((cb) => fs.rename(s.path, to, (e) => cb(e, undefined)));
       return s.fd;
     } catch {
-      fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
-      return null;
+      return this.drop(s);
     }
+  }
+
+  /** A spare that could not be moved: closed and removed in the background. */
+  private drop(s: { path: string; fd: number }): null {
+    fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
+    return null;
   }
 }
 

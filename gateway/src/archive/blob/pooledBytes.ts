@@ -56,8 +56,8 @@ export class SlotPool {
 }
 
 /**
- * CommonJS (an eval worker): no file to locate, the same under tsx and in dist. 'hash' answers the SHA-256;
- * 'write' creates the file (wx), writes, fsyncs (if asked) and closes it, with the pool's async calls, so the
+ * CommonJS (an eval worker): the same under tsx, tests and dist. 'hash' answers the SHA-256; 'parse' the SHA-256
+ * and the header parse (by the built parser `builtParser()` finds, when there is one); 'write' creates the file (wx), writes, fsyncs (if asked) and closes it, with the pool's async calls, so the
  * worker hashes the next part meanwhile and the event loop dispatches one message instead of four fs calls.
  */
 const WORKER_SOURCE = `
@@ -113,11 +113,6 @@ async function here(msg: Job['msg']): Promise<Reply> {
   }
 }
 
-/**
- * SHA-256 of the start of a shared buffer, and its write to a new file, on one worker thread (a part hashes in
- * well under a millisecond, so one keeps up with any network). The worker holds the process open only while a
- * job is pending. Should it fail to start or die, jobs run on the calling thread: slower, never wrong.
- */
 type Reply = {
   id: number; hex?: string; error?: { message: string; code?: string };
   parsed?: ParsedInstance; parseError?: ParseErrorInfo; noParser?: boolean;
@@ -144,6 +139,12 @@ interface Job {
   resolve: (r: Reply) => void;
 }
 
+/**
+ * SHA-256 of the start of a shared buffer (with the DICOM header parse, `digestAndParse`), and its write to a
+ * new file, on one worker thread (a part hashes and parses in well under a millisecond, so one keeps up with
+ * any network). The worker holds the process open only while a job is pending. Should it fail to start or
+ * die, jobs run on the calling thread: slower, never wrong.
+ */
 export class HashWorker {
   private worker: Worker | null = null;
   private broken = false;

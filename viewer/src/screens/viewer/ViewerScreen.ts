@@ -115,7 +115,7 @@ export class ViewerScreen implements Screen {
     // depend on each other (issue 6: the metadata used to wait for the rendering engine and first cell).
     const seriesPromise = this.study.series(this.studyUid);
     void seriesPromise.then((list) => {
-      const first = list.find((s) => s.seriesUid === this.initialSeriesUid) ?? pickDefaultSeries(list);
+      const first = pickDefaultSeries(list, this.initialSeriesUid);
       if (first && !this.disposed) this.study.display(first).catch(() => { /* showSeries reports it */ });
     }, () => { /* reported below */ });
     await initCornerstone(this.ctx.config, () => this.ctx.session.authHeaders(), () => {
@@ -143,7 +143,7 @@ export class ViewerScreen implements Screen {
     if (this.disposed) return;
     this.series = series;
     this.browser.setSeries(series);
-    const first = series.find((s) => s.seriesUid === this.initialSeriesUid) ?? pickDefaultSeries(series);
+    const first = pickDefaultSeries(series, this.initialSeriesUid);
     if (!first) {
       this.cells[0]?.setStatus('unsupported');
       return;

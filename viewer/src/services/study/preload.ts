@@ -17,7 +17,7 @@ export interface StudyPreload {
 
 export function preloadStudy(dataSource: DataSource, studyUid: string, initialSeriesUid?: string): StudyPreload {
   const series = dataSource.query.series(studyUid);
-  const first = series.then((list) => list.find((s) => s.seriesUid === initialSeriesUid) ?? pickDefaultSeries(list) ?? null);
+  const first = series.then((list) => pickDefaultSeries(list, initialSeriesUid) ?? null);
   const metadata = first.then((s) => (s ? { seriesUid: s.seriesUid, data: dataSource.retrieve.seriesMetadata(studyUid, s.seriesUid) } : null));
   // Failures are reported by the screen when it asks (and a failed preload is asked again); not unhandled here.
   series.catch(() => {});

@@ -116,8 +116,13 @@ export function isImageModality(m: string): boolean {
   return !NON_DISPLAY_MODALITIES.has(m);
 }
 
-/** The series shown first: the image series with the most instances (the main acquisition), else the first. */
-export function pickDefaultSeries(series: SeriesSummary[]): SeriesSummary | undefined {
+/**
+ * The series shown first: `preferred` (a series named in the route) when the study has it, else the image series
+ * with the most instances (the main acquisition), else the first.
+ */
+export function pickDefaultSeries(series: SeriesSummary[], preferred?: string): SeriesSummary | undefined {
+  const named = preferred ? series.find((s) => s.seriesUid === preferred) : undefined;
+  if (named) return named;
   const images = series.filter((s) => isImageModality(s.modality));
   if (!images.length) return series[0];
   return images.reduce((best, s) => ((s.instanceCount ?? 0) > (best.instanceCount ?? 0) ? s : best), images[0]!);
