@@ -13,6 +13,7 @@ import { authRoutes, requireUser } from './auth/authPlugin.js';
 import { stowRoutes } from './dicomweb/stow.js';
 import { qidoRoutes } from './dicomweb/qido.js';
 import { wadoRoutes } from './dicomweb/wado.js';
+import { wadoUriRoutes } from './dicomweb/wadoUri.js';
 import { adminRoutes } from './api/admin.js';
 import { viewerStatic, viewerDistDir } from './api/viewerStatic.js';
 import { createDimse, peerSourcesRoutes, peersRoutes, type Dimse } from './dimse/index.js';
@@ -135,6 +136,7 @@ export async function build(config: Config): Promise<Gateway> {
     await dw.register(stowRoutes, { archive, blobs, maxInstanceBytes: config.maxInstanceBytes });
     await dw.register(qidoRoutes, { db: index.db, view: packs.mainView });
     await dw.register(wadoRoutes, { archive, isAdmin, view: packs.mainView });
+    await dw.register(wadoUriRoutes, { archive, view: packs.mainView });
   }, { prefix: '/dicom-web' });
   // One DICOMweb root per case pack, only for those allowed to see it (gateway/src/packs/dicomwebRoot.ts).
   await app.register(async (pw) => {

@@ -203,6 +203,16 @@ describe.each(CASES)('case packs on $backend', ({ backend, files }) => {
     const [aSource] = [...sourceStudies];
     expect((await get(`/packs/${pack.id}/dicom-web/studies?StudyInstanceUID=${aSource}`)).json()).toEqual([]);
     expect((await get(`/packs/${pack.id}/dicom-web/studies/${aSource}/metadata`)).statusCode).toBe(404);
+    // WADO-URI follows the same views: a released copy under its pack's root only, a source under /dicom-web only.
+    const uri = (root: string, i: DJ, extra = '', headers = doctor) => get(`${root}/wado?requestType=WADO&studyUID=${str(i, '0020000D')}&seriesUID=${str(i, '0020000E')}&objectUID=${str(i, '00080018')}${extra}`, headers);
+    const [copy] = (await get(`/packs/${pack.id}/dicom-web/instances?limit=1`)).json() as DJ[];
+    const [source] = (await get('/dicom-web/instances?limit=1', t.auth)).json() as DJ[];
+    const viaUri = await uri(`/packs/${pack.id}/dicom-web`, copy!, '&contentType=application/dicom&transferSyntax=*');
+    expect(viaUri.statusCode).toBe(200);
+    const viaRs = await get(`/packs/${pack.id}/dicom-web/studies/${str(copy!, '0020000D')}/series/${str(copy!, '0020000E')}/instances/${str(copy!, '00080018')}`, { ...doctor, accept: 'application/dicom; transfer-syntax=*' });
+    expect(viaUri.rawPayload.equals(viaRs.rawPayload)).toBe(true);
+    expect((await uri('/dicom-web', copy!, '', t.auth)).statusCode).toBe(404);
+    expect((await uri(`/packs/${pack.id}/dicom-web`, source!)).statusCode).toBe(404);
     const main = (await get('/dicom-web/studies?limit=1000')).json() as DJ[];
     const mainStudies = new Set(main.map((s) => str(s, '0020000D')));
     expect(mainStudies).toEqual(sourceStudies);

@@ -2,13 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Archive } from '../archive/Archive.js';
 import { qidoRoutes } from '../dicomweb/qido.js';
 import { wadoRoutes } from '../dicomweb/wado.js';
+import { wadoUriRoutes } from '../dicomweb/wadoUri.js';
 import { HoiError } from '../errors.js';
 import type { AuditPort, PackAccessPolicy } from './access.js';
 import type { PackStore } from './PackStore.js';
 import { packIdOf, packView } from './views.js';
 
 /**
- * `/packs/{id}/dicom-web/…`: QIDO-RS and WADO-RS (metadata, frames, rendered, thumbnails…) from the same
+ * `/packs/{id}/dicom-web/…`: QIDO-RS, WADO-RS (metadata, frames, rendered, thumbnails…) and WADO-URI from the same
  * route code as `/dicom-web`, restricted to the pack's released instances. No STOW, no DELETE. A user who may
  * not see the pack gets 404 for everything under it (the pack does not exist for them).
  * Register inside a context that already authenticates (requireUser).
@@ -26,4 +27,5 @@ export async function packDicomwebRoutes(app: FastifyInstance, o: { store: PackS
   const view = packView(o.store);
   await app.register(qidoRoutes, { db: o.archive.db, view });
   await app.register(wadoRoutes, { archive: o.archive, isAdmin: () => false, view });
+  await app.register(wadoUriRoutes, { archive: o.archive, view });
 }

@@ -5,9 +5,17 @@ import type { Worklist } from './service.js';
 
 const outcomeOf = (status: number): AuditOutcome => (status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'error');
 
-/** The object a DICOMweb path names: instance, series, study, or a query over the archive. Never the query string (it can carry names). */
+/**
+ * The object a DICOMweb path names: instance, series, study, or a query over the archive. Never the query string
+ * (it can carry names), but for WADO-URI's objectUID when it is UID-shaped.
+ */
 export function dicomWebObject(url: string): { objectType: string; objectId: string } {
-  const path = url.split('?')[0]!;
+  const [path, query] = url.split('?') as [string, string | undefined];
+  // WADO-URI names its instance in the query string.
+  if (path.endsWith('/wado')) {
+    const object = new URLSearchParams(query ?? '').get('objectUID');
+    if (object && object.length <= 64 && /^[0-9.]+$/.test(object)) return { objectType: 'instance', objectId: object };
+  }
   const m = /\/studies\/([^/]+)(?:\/series\/([^/]+)(?:\/instances\/([^/]+))?)?/.exec(path);
   if (m?.[3]) return { objectType: 'instance', objectId: m[3] };
   if (m?.[2]) return { objectType: 'series', objectId: m[2] };
