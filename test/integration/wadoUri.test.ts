@@ -33,6 +33,11 @@ describe('WADO-URI at /dicom-web/wado', () => {
     expect(pngSize((await get(`${ct.q}&contentType=image/png`)).rawPayload)).toEqual({ width: 128, height: 128 });
     expect(pngSize((await get(`${ct.q}&contentType=image/png&rows=64`)).rawPayload)).toEqual({ width: 64, height: 64 });
     expect(pngSize((await get(`${ct.q}&contentType=image/png&columns=32&rows=100`)).rawPayload)).toEqual({ width: 32, height: 32 });
+    // region: fractions of the image, cut before rows/columns scale it.
+    const quarter = await get(`${ct.q}&contentType=image/png&region=0,0,0.5,0.5`);
+    expect(pngSize(quarter.rawPayload)).toEqual({ width: 64, height: 64 });
+    expect(quarter.rawPayload.equals((await get(`${ct.q}&contentType=image/png&region=0.5,0.5,1,1`)).rawPayload)).toBe(false);
+    expect(pngSize((await get(`${ct.q}&contentType=image/png&region=0,0,0.5,1&rows=256`)).rawPayload)).toEqual({ width: 128, height: 256 });
     const q50 = await get(`${ct.q}&imageQuality=50`);
     expect(q50.rawPayload.length).toBeLessThan(jpeg.rawPayload.length);
     const gif = await get(`${ct.q}&contentType=image/gif`);
@@ -89,7 +94,8 @@ describe('WADO-URI at /dicom-web/wado', () => {
       [ct.q.replace(/&objectUID=[^&]+/, ''), 400],
       [ct.q.replace(/objectUID=[^&]+/, 'objectUID=NGUYEN%5EVAN%5EA'), 400],
       [`${ct.q}&windowCenter=40`, 400],
-      [`${ct.q}&region=0,0,0.5,0.5`, 400],
+      [`${ct.q}&region=0.5,0,0.25,1`, 400],
+      [`${ct.q}&presentationUID=1.2.3`, 400],
       [`${ct.q}&anonymize=yes`, 400],
       [`${ct.q}&rows=0`, 400],
       [`${ct.q}&contentType=video/mpeg`, 406],

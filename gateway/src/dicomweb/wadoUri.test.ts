@@ -18,8 +18,8 @@ describe('parseWadoUri (PS3.18 URI service)', () => {
   });
 
   it('reads every rendering parameter it offers', () => {
-    expect(parseWadoUri({ ...base, contentType: 'image/png;q=0.9, image/jpeg', windowCenter: '-600', windowWidth: '1500', rows: '256', columns: '300', frameNumber: '7', imageQuality: '75', annotation: 'patient', charset: 'UTF-8' }))
-      .toMatchObject({ contentTypes: ['image/png', 'image/jpeg'], window: { center: -600, width: 1500 }, rows: 256, columns: 300, frameNumber: 7, quality: 75 });
+    expect(parseWadoUri({ ...base, contentType: 'image/png;q=0.9, image/jpeg', windowCenter: '-600', windowWidth: '1500', rows: '256', columns: '300', frameNumber: '7', imageQuality: '75', region: '0.1,0.2,0.6,1', annotation: 'patient', charset: 'UTF-8' }))
+      .toMatchObject({ contentTypes: ['image/png', 'image/jpeg'], window: { center: -600, width: 1500 }, rows: 256, columns: 300, frameNumber: 7, quality: 75, region: { left: 0.1, top: 0.2, right: 0.6, bottom: 1 } });
     expect(parseWadoUri({ ...base, contentType: 'application/dicom', transferSyntax: '*' })).toMatchObject({ contentTypes: ['application/dicom'], transferSyntax: '*' });
     // Unknown types beside a known one are skipped, as an Accept list would be.
     expect(parseWadoUri({ ...base, contentType: 'video/mpeg,image/gif' }).contentTypes).toEqual(['image/gif']);
@@ -40,7 +40,10 @@ describe('parseWadoUri (PS3.18 URI service)', () => {
     expect(code({ ...base, frameNumber: '1.5' })).toBe('HOI_ERR_BAD_REQUEST');
     expect(code({ ...base, imageQuality: '101' })).toBe('HOI_ERR_BAD_REQUEST');
     expect(code({ ...base, transferSyntax: 'jpeg' })).toBe('HOI_ERR_BAD_REQUEST');
-    expect(code({ ...base, region: '0,0,0.5,0.5' })).toBe('HOI_ERR_BAD_REQUEST');
+    expect(code({ ...base, region: '0.5,0,0.5,1' })).toBe('HOI_ERR_BAD_REQUEST');
+    expect(code({ ...base, region: '0,0,1.5,1' })).toBe('HOI_ERR_BAD_REQUEST');
+    expect(code({ ...base, region: '0,0,1' })).toBe('HOI_ERR_BAD_REQUEST');
+    expect(code({ ...base, region: ',,,' })).toBe('HOI_ERR_BAD_REQUEST');
     expect(code({ ...base, presentationUID: '1.2.9' })).toBe('HOI_ERR_BAD_REQUEST');
     expect(code({ ...base, anonymize: 'yes' })).toBe('HOI_ERR_BAD_REQUEST');
     expect(code({ ...base, contentType: 'video/mpeg' })).toBe('HOI_ERR_NOT_ACCEPTABLE');

@@ -17,6 +17,8 @@ export interface WadoUriRequest {
   frameNumber: number;
   rows?: number;
   columns?: number;
+  /** Fractions of the image: left, top, right, bottom (PS3.18 `region=xmin,ymin,xmax,ymax`). */
+  region?: { left: number; top: number; right: number; bottom: number };
   window?: { center: number; width: number };
   quality?: number;
 }
@@ -52,7 +54,7 @@ export function parseWadoUri(query: Record<string, string | string[] | undefined
   if (one('anonymize') === 'yes') {
     throw bad('anonymize=yes is not done on the fly here; a consult\'s case pack (/packs/{pack}/dicom-web) holds de-identified copies');
   }
-  for (const name of ['region', 'presentationUID', 'presentationSeriesUID']) {
+  for (const name of ['presentationUID', 'presentationSeriesUID']) {
     if (one(name) !== undefined) throw bad(`${name} is not supported`);
   }
   // contentType is a list, possibly with q-values ("image/png;q=0.9,image/jpeg"); we keep the client's order.
@@ -82,6 +84,16 @@ export function parseWadoUri(query: Record<string, string | string[] | undefined
   const rows = int('rows', 1, MAX_SIDE);
   const columns = int('columns', 1, MAX_SIDE);
   const quality = int('imageQuality', 1, 100);
+  let region: WadoUriRequest['region'];
+  const rv = one('region');
+  if (rv !== undefined) {
+    const [left, top, right, bottom] = rv.split(',').map(Number);
+    const inUnit = [left, top, right, bottom].every((x) => x !== undefined && x >= 0 && x <= 1);
+    if (rv.split(',').length !== 4 || !inUnit || !(left! < right!) || !(top! < bottom!)) {
+      throw bad('region is xmin,ymin,xmax,ymax, fractions from 0 to 1 with xmin < xmax and ymin < ymax');
+    }
+    region = { left: left!, top: top!, right: right!, bottom: bottom! };
+  }
   const transferSyntax = one('transferSyntax') ?? EXPLICIT_LE;
   if (transferSyntax !== '*' && !UID.test(transferSyntax)) throw bad('transferSyntax is not a UID');
   return {
@@ -91,6 +103,7 @@ export function parseWadoUri(query: Record<string, string | string[] | undefined
     ...(columns !== undefined ? { columns } : {}),
     ...(center !== undefined ? { window: { center, width: width! } } : {}),
     ...(quality !== undefined ? { quality } : {}),
+    ...(region ? { region } : {}),
   };
 }
 
@@ -98,7 +111,7 @@ export function parseWadoUri(query: Record<string, string | string[] | undefined
  * WADO-URI, the URI service of PS3.18 (what Orthanc serves at /wado): `GET {root}/wado?requestType=WADO&studyUID=…
  * &seriesUID=…&objectUID=…`, for EHR links and older viewers. One instance, as DICOM (Explicit VR Little Endian by
  * default, `transferSyntax=*` for the stored bytes) or rendered (JPEG by default, PNG, GIF; `windowCenter`/
- * `windowWidth`, `rows`/`columns`, `frameNumber`, `imageQuality`) with the rendered WADO-RS code. The root's view
+ * `windowWidth`, `rows`/`columns`, `region`, `frameNumber`, `imageQuality`) with the rendered WADO-RS code. The root's view
  * decides what may be seen, as for WADO-RS.
  */
 export async function wadoUriRoutes(app: FastifyInstance, opts: { archive: Archive; view?: DicomwebView }): Promise<void> {
@@ -126,6 +139,7 @@ export async function wadoUriRoutes(app: FastifyInstance, opts: { archive: Archi
           format: type.slice('image/'.length) as RenderFormat,
           ...(r.quality !== undefined ? { quality: r.quality } : {}),
           ...(r.window ? { window: { ...r.window, fn: 'linear' as const } } : {}),
+          ...(r.region ? { region: r.region } : {}),
           ...(r.rows !== undefined || r.columns !== undefined ? { viewport: { width: r.columns ?? MAX_SIDE, height: r.rows ?? MAX_SIDE } } : {}),
         });
         return reply.type(out.contentType).send(out.body);

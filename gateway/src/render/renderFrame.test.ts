@@ -117,6 +117,24 @@ describe('renderFrame on the real fixtures', () => {
     expect([up.width, up.height]).toEqual([30, 30]);
   });
 
+  it('region cuts the frame before the viewport scales it: the same pixels as a cut of the whole (grey and colour)', async () => {
+    for (const file of ['CT_small.dcm', 'US_palette_color.dcm']) {
+      const whole = await pixelsOf((await renderFrame(load(file), 1, { format: 'png' })).body);
+      const region = { left: 0.25, top: 0.5, right: 0.75, bottom: 1 };
+      const cut = await pixelsOf((await renderFrame(load(file), 1, { format: 'png', region })).body);
+      const left = Math.floor(whole.width * 0.25);
+      const top = Math.floor(whole.height * 0.5);
+      expect([cut.width, cut.height], file).toEqual([Math.ceil(whole.width * 0.75) - left, whole.height - top]);
+      const rowBytes = whole.width * whole.channels;
+      for (const y of [0, cut.height >> 1, cut.height - 1]) {
+        const expected = whole.data.subarray((top + y) * rowBytes + left * whole.channels, (top + y) * rowBytes + (left + cut.width) * whole.channels);
+        expect(cut.data.subarray(y * cut.width * cut.channels, (y + 1) * cut.width * cut.channels).equals(expected), `${file} row ${y}`).toBe(true);
+      }
+      const scaled = await renderFrame(load(file), 1, { format: 'png', region, viewport: { width: 32, height: 32 } });
+      expect(Math.max(scaled.width, scaled.height), file).toBe(32);
+    }
+  });
+
   it('JPEG quality changes the size; GIF is available', async () => {
     const buf = load('CT_small.dcm');
     const lo = await renderFrame(buf, 1, { quality: 10 });

@@ -22,6 +22,8 @@ export interface RenderOptions {
   window?: { center: number; width: number; fn?: WindowFunction };
   /** Output fits within width × height (columns × rows), aspect ratio kept; scales up as well as down. */
   viewport?: { width: number; height: number };
+  /** Part of the frame to show, as fractions of its width and height (WADO-URI `region`); cut before `viewport` scales. */
+  region?: { left: number; top: number; right: number; bottom: number };
 }
 
 export interface RenderedImage {
@@ -52,7 +54,9 @@ export async function renderFrame(part10: Uint8Array, frameNumber: number, opts:
   // Grey frames with a rescale and a linear window (most CT, MR, CR, DX): one lookup table, one byte per pixel.
   const grey = greyWindow(frame, elements, opts.window, luts);
   let img: Sharp;
+  let size: { width: number; height: number };
   if (grey) {
+    size = grey;
     img = sharp(Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength), { raw: { width: grey.width, height: grey.height, channels: 1 } });
   } else {
     let rendered: { width: number; height: number; pixels: ArrayBuffer };
@@ -67,9 +71,20 @@ export async function renderFrame(part10: Uint8Array, frameNumber: number, opts:
       throw new TranscodeError('unsupported-pixel-format', `cannot render frame ${frameNumber}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const grayscale = frame.samplesPerPixel === 1 && frame.photometricInterpretation.startsWith('MONOCHROME');
+    size = rendered;
     img = sharp(Buffer.from(rendered.pixels), { raw: { width: rendered.width, height: rendered.height, channels: 4 } });
     // Grey images go out as one channel: smaller files, faster encodes.
     img = grayscale ? img.extractChannel(0) : img.removeAlpha();
+  }
+  if (opts.region) {
+    const r = opts.region;
+    const left = Math.min(size.width - 1, Math.floor(r.left * size.width));
+    const top = Math.min(size.height - 1, Math.floor(r.top * size.height));
+    img = img.extract({
+      left, top,
+      width: Math.max(1, Math.min(size.width, Math.ceil(r.right * size.width)) - left),
+      height: Math.max(1, Math.min(size.height, Math.ceil(r.bottom * size.height)) - top),
+    });
   }
   if (opts.viewport) img = img.resize(Math.round(opts.viewport.width), Math.round(opts.viewport.height), { fit: 'inside' });
   if (format === 'jpeg') img = img.jpeg({ quality: clampQuality(opts.quality) });
