@@ -8,6 +8,7 @@ import { multipartStream, newBoundary, type Part } from './multipart.js';
 import { sendStoredMultipart } from './multipartSend.js';
 import { baseUrlOf } from './http.js';
 import { WHOLE_ARCHIVE, type DicomwebView } from './view.js';
+import { zipOfInstances } from './zipOfInstances.js';
 
 type P = { study: string; series?: string; instance?: string; frames?: string; '*'?: string };
 type Req = FastifyRequest<{ Params: P; Querystring: Record<string, string | undefined> }>;
@@ -22,15 +23,17 @@ async function found(archive: Archive, view: DicomwebView, req: Req): Promise<In
   return locs;
 }
 
-/** What a retrieve of whole instances should send: stored bytes, or Explicit VR LE. */
-function chooseInstanceSyntax(ranges: MediaRange[]): { ts: string | '*'; multipart: boolean } {
+/** What a retrieve of whole instances should send: stored bytes, or Explicit VR LE; as multipart, one part, or a ZIP. */
+function chooseInstanceSyntax(ranges: MediaRange[]): { ts: string | '*'; multipart: boolean; zip?: true } {
   for (const r of ranges) {
     const inner = r.params.type?.toLowerCase();
+    // Supplement 211: the instances as Part 10 files in a ZIP (a study to take away, or to open in another viewer).
+    if (r.type === 'application/zip') return { ts: r.params['transfer-syntax'] ?? EXPLICIT_LE, multipart: false, zip: true };
     if (r.type === 'multipart/related' && (!inner || inner === 'application/dicom')) return { ts: r.params['transfer-syntax'] ?? EXPLICIT_LE, multipart: true };
     if (r.type === 'application/dicom') return { ts: r.params['transfer-syntax'] ?? EXPLICIT_LE, multipart: false };
     if (r.type === '*/*' || r.type === 'multipart/*') return { ts: EXPLICIT_LE, multipart: true };
   }
-  throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', 'instances are sent as multipart/related; type="application/dicom"');
+  throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', 'instances are sent as multipart/related; type="application/dicom", or application/zip');
 }
 
 /** WADO-RS (PS3.18 10.4): instances, metadata, frames, bulk data, rendered and thumbnails; plus DELETE for admins. */
@@ -43,7 +46,7 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
   const bytesNow = (loc: InstanceLocation): Buffer => archive.blobs.readSync(loc.blobKey);
 
   const retrieve = async (req: Req, reply: FastifyReply) => {
-    const { ts, multipart } = chooseInstanceSyntax(parseAccept(req.headers.accept));
+    const { ts, multipart, zip } = chooseInstanceSyntax(parseAccept(req.headers.accept));
     const locs = await found(archive, view, req);
     // Only identity and decompression are offered; refuse before sending anything.
     if (ts !== '*' && ts !== EXPLICIT_LE && locs.some((l) => l.transferSyntaxUid !== ts)) {
@@ -55,6 +58,11 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
       return transcodeToExplicitLittleEndian(bytesNow(loc));
     };
     const syntaxOf = (loc: InstanceLocation) => (ts === '*' ? loc.transferSyntaxUid : ts);
+    if (zip) {
+      const name = [req.params.study, req.params.series, req.params.instance].filter(Boolean).at(-1)!;
+      return reply.type('application/zip').header('content-disposition', `attachment; filename="${name}.zip"`)
+        .send(zipOfInstances(locs.map((loc) => ({ path: `${loc.studyUid}/${loc.seriesUid}/${loc.sopUid}.dcm`, body: bodyFor(loc) }))));
+    }
     if (!multipart) {
       if (locs.length !== 1) throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', 'more than one instance: ask for multipart/related; type="application/dicom"');
       const loc = locs[0]!;
