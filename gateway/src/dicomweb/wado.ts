@@ -14,7 +14,7 @@ type P = { study: string; series?: string; instance?: string; frames?: string; '
 type Req = FastifyRequest<{ Params: P; Querystring: Record<string, string | undefined> }>;
 
 /** Larger instances are streamed from disk instead of read whole. */
-const READ_WHOLE = 64 * 1024 * 1024;
+export const READ_WHOLE = 64 * 1024 * 1024;
 
 async function found(archive: Archive, view: DicomwebView, req: Req): Promise<InstanceLocation[]> {
   const p = req.params;

@@ -1,8 +1,10 @@
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Archive, InstanceLocation } from '../archive/Archive.js';
 import { renderFrame, transcodeToExplicitLittleEndian, TranscodeError, type RenderFormat } from '../render/index.js';
 import { HoiError } from '../errors.js';
 import { EXPLICIT_LE } from './accept.js';
+import { READ_WHOLE } from './wado.js';
 import { WHOLE_ARCHIVE, type DicomwebView } from './view.js';
 
 /** What a WADO-URI request asks for, checked. */
@@ -118,8 +120,12 @@ export async function wadoUriRoutes(app: FastifyInstance, opts: { archive: Archi
   const { archive } = opts;
   const view = opts.view ?? WHOLE_ARCHIVE;
 
-  const dicom = async (loc: InstanceLocation, ts: string): Promise<{ type: string; body: Buffer }> => {
-    if (ts === '*' || ts === loc.transferSyntaxUid) return { type: `application/dicom; transfer-syntax=${loc.transferSyntaxUid}`, body: await archive.blobs.read(loc.blobKey) };
+  const dicom = async (loc: InstanceLocation, ts: string): Promise<{ type: string; body: Buffer | Readable }> => {
+    if (ts === '*' || ts === loc.transferSyntaxUid) {
+      // A large multi-frame object is streamed from disk, as WADO-RS does, rather than read whole.
+      const body = loc.size > READ_WHOLE ? archive.blobs.stream(loc.blobKey) : await archive.blobs.read(loc.blobKey);
+      return { type: `application/dicom; transfer-syntax=${loc.transferSyntaxUid}`, body };
+    }
     if (ts !== EXPLICIT_LE) throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', `WADO-URI: cannot send ${ts}; ask for transferSyntax=${EXPLICIT_LE} or transferSyntax=*`);
     return { type: `application/dicom; transfer-syntax=${EXPLICIT_LE}`, body: await transcodeToExplicitLittleEndian(await archive.blobs.read(loc.blobKey)) };
   };
