@@ -31,6 +31,7 @@ import { facilitiesRoutes } from './api/facilities.js';
 import { auditRoutes } from './api/audit.js';
 import { eventsRoutes } from './api/events.js';
 import { docsRoutes } from './api/docs.js';
+import { systemRoutes } from './api/system.js';
 import { httpsEnabled, loadServerTls, type ServerTls } from './tls/serverTls.js';
 import { LiveService } from './live/LiveService.js';
 import { liveRoutes, faceModelRoutes } from './live/liveRoutes.js';
@@ -118,6 +119,7 @@ export async function build(config: Config): Promise<Gateway> {
   await app.register(async (api) => {
     api.addHook('onRequest', requireUser(accounts, { allowBasic: false, limiter }));
     await api.register(adminRoutes, { accounts, archive, isAdmin });
+    await api.register(systemRoutes, { config, archive, dimse, isAdmin });
     await api.register(peersRoutes, { peers: dimse.peers, isAdmin, aeTitle: config.aeTitle, port: () => dimse.port });
     await api.register(peerSourcesRoutes, { peers: dimse.peers, mayImport: (req) => mayCreate(req, isAdmin(req), 'dimse.import') });
     await api.register(jobsRoutes, { jobs, isAdmin });
