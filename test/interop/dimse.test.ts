@@ -443,6 +443,39 @@ describe('C-MOVE', () => {
     }
   }, 120_000);
 
+  it('a destination that takes uncompressed data only gets the JPEG XA decoded: Explicit VR LE (storescp), Implicit VR LE (storescp +xi)', async () => {
+    const xaStudy = '1.3.12.2.1107.5.4.3.123456789012345.19950922.121803.6';
+    const pixelsOf = async (file: string) => (await dcmtk('dcmdump', ['-q', '+P', '7fe0,0010', file])).out;
+    const received: Record<string, string> = {};
+    for (const [ae, flag, ts] of [['PLAINSCP', '+x=', TS.explicitLE], ['IMPLSCP', '+xi', TS.implicitLE]] as const) {
+      const dir = path.join(work, `moved-${ae}`);
+      const dest = await freePort();
+      const destScp = await startStorescp(dest, dir, ae, flag);
+      try {
+        expect((await api('PUT', `/api/dicom/peers/${ae}`, { host: '127.0.0.1', port: dest, mayStore: false, mayMoveTo: true })).statusCode).toBe(201);
+        const r = await dcmtk('movescu', ['-v', '-S', '-aet', 'TESTSCU', '-aec', AE, '-aem', ae, '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${xaStudy}`, '127.0.0.1', String(port)]);
+        expect(finalStatus(r.out, 'Move'), r.out.slice(-800)).toBe('Success');
+        const [file] = fs.readdirSync(dir).map((f) => path.join(dir, f));
+        expect(file).toBeDefined();
+        const meta = (await dcmtk('dcmdump', ['-q', '-Un', '+P', '0002,0010', '+P', '0028,0008', '+P', '0010,0020', file!])).out;
+        expect(meta).toContain(`[${ts}]`);
+        expect(meta).toMatch(/\(0028,0008\) IS \[96\]/);
+        expect(meta).toContain('[556342B]');
+        // 96 frames of 512 x 512 at 8 bits, native: the whole pixel data, not a frame of it.
+        expect(await pixelsOf(file!)).toMatch(/# 25165824,/);
+        received[ae] = file!;
+      } finally {
+        destScp.kill();
+      }
+    }
+    // The same decoded pixels either way (pixel data is the last element of both files).
+    const raw = (f: string) => {
+      const b = fs.readFileSync(f);
+      return sha256(b.subarray(b.length - 25165824));
+    };
+    expect(raw(received.PLAINSCP!)).toBe(raw(received.IMPLSCP!));
+  }, 120_000);
+
   it('refuses an unknown destination (0xA801) and reports failed sub-operations for a dead one', async () => {
     const r = await dcmtk('movescu', ['-v', '-S', '-aet', 'TESTSCU', '-aec', AE, '-aem', 'NOWHERE', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${studyUid}`, '127.0.0.1', String(port)]);
     expect(finalStatus(r.out, 'Move')).toMatch(/MoveDestinationUnknown/);
@@ -479,6 +512,17 @@ describe('C-GET', () => {
     expect(r.out).toMatch(/Number of Failed Suboperations\s+: 0/);
     expect(fs.readdirSync(dir).length).toBe(500);
   }, 120_000);
+
+  it('getscu, which takes uncompressed data by default, gets the JPEG XA decoded to Explicit VR LE', async () => {
+    const dir = path.join(work, 'got-xa');
+    fs.mkdirSync(dir);
+    const r = await dcmtk('getscu', ['-v', '-S', '-aet', 'TESTSCU', '-aec', AE, '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.3.12.2.1107.5.4.3.123456789012345.19950922.121803.6', '-od', dir, '127.0.0.1', String(port)]);
+    expect(r.out, r.out.slice(-1500)).toMatch(/Number of Completed Suboperations : 1\b/);
+    const [file] = fs.readdirSync(dir).map((f) => path.join(dir, f));
+    const meta = (await dcmtk('dcmdump', ['-q', '-Un', '+P', '0002,0010', '+P', '7fe0,0010', file!])).out;
+    expect(meta).toContain(`[${TS.explicitLE}]`);
+    expect(meta).toMatch(/# 25165824,/);
+  }, 60_000);
 
   it('our SCU gets instances bit-exact, and C-CANCEL stops a C-GET', async () => {
     const received = new Map<string, string>();

@@ -38,10 +38,13 @@ export function dcmtk(tool: string, args: string[], opts: { timeoutMs?: number; 
   });
 }
 
-/** Starts DCMTK storescp (bit-preserving, accepting every transfer syntax) and waits until it listens. */
-export async function startStorescp(port: number, dir: string, aet = 'STORESCP'): Promise<ChildProcess> {
+/**
+ * Starts DCMTK storescp (bit-preserving) and waits until it listens. `syntaxes`: '+xa' every transfer syntax
+ * (default), '+x=' uncompressed only (storescp's own default), '+xi' Implicit VR Little Endian only.
+ */
+export async function startStorescp(port: number, dir: string, aet = 'STORESCP', syntaxes: '+xa' | '+x=' | '+xi' = '+xa'): Promise<ChildProcess> {
   fs.mkdirSync(dir, { recursive: true });
-  const child = spawn('storescp', ['-aet', aet, '-od', dir, '+B', '+xa', String(port)], { env: DCMTK_ENV, stdio: 'ignore' });
+  const child = spawn('storescp', ['-aet', aet, '-od', dir, '+B', syntaxes, String(port)], { env: DCMTK_ENV, stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     if (await canConnect(port)) return child;
     await new Promise((r) => setTimeout(r, 50));

@@ -8,6 +8,8 @@ import type { Operation } from './association.js';
 import type { PeerRegistry } from './peers.js';
 import type { ProposedContext } from './pdu/associate.js';
 import { ScuAssociation } from './scu.js';
+import { sendStoredIn } from './sendSyntax.js';
+import { TS } from './uids.js';
 
 export interface RetrieveDeps {
   archive: Archive;
@@ -28,16 +30,22 @@ export function failedList(c: SubOpCounts): Element[] | undefined {
   return [{ tag: TAG.failedSopInstanceUidList, vr: 'UI', value: Buffer.from(c.failedUids.join('\\'), 'latin1') }];
 }
 
-/** One presentation context per (SOP class, stored transfer syntax): we send instances as stored. */
+/**
+ * One presentation context per (SOP class, stored transfer syntax), to send instances as stored; then, while
+ * there is room (128 contexts), one per SOP class offering Explicit and Implicit VR Little Endian, for a peer
+ * that takes uncompressed data only (`sendSyntax.ts` decodes for it).
+ */
 export function contextsFor(items: InstanceLocation[]): ProposedContext[] {
   const seen = new Set<string>();
   const out: ProposedContext[] = [];
-  for (const it of items) {
-    const key = `${it.sopClassUid}|${it.transferSyntaxUid}`;
-    if (seen.has(key) || out.length >= 128) continue;
+  const add = (abstractSyntax: string, transferSyntaxes: string[]) => {
+    const key = `${abstractSyntax}|${transferSyntaxes.join(',')}`;
+    if (seen.has(key) || out.length >= 128) return;
     seen.add(key);
-    out.push({ id: out.length * 2 + 1, abstractSyntax: it.sopClassUid, transferSyntaxes: [it.transferSyntaxUid] });
-  }
+    out.push({ id: out.length * 2 + 1, abstractSyntax, transferSyntaxes });
+  };
+  for (const it of items) add(it.sopClassUid, [it.transferSyntaxUid]);
+  for (const it of items) if (it.transferSyntaxUid !== TS.implicitLE) add(it.sopClassUid, [TS.explicitLE, TS.implicitLE]);
   return out;
 }
 
@@ -71,10 +79,8 @@ export function moveService(deps: RetrieveDeps) {
     let result;
     try {
       result = await runSubOps(deps.archive, items,
-        (loc, ds) => {
-          const ctx = scu.contextFor(loc.sopClassUid, loc.transferSyntaxUid);
-          return ctx ? scu.store(ctx, loc.sopClassUid, loc.sopUid, ds, originator) : Promise.resolve(STATUS.outOfResourcesSubOps);
-        },
+        async (loc, part10) => (await sendStoredIn(part10, loc.transferSyntaxUid, (ts) => scu.contextFor(loc.sopClassUid, ts),
+          (ctx, ds) => scu.store(ctx, loc.sopClassUid, loc.sopUid, ds, originator))) ?? STATUS.outOfResourcesSubOps,
         (c) => (c.remaining > 0 ? respond(STATUS.pending, countsOf(c, false)) : Promise.resolve()),
         () => op.cancelled);
     } finally {

@@ -7,7 +7,6 @@ import { findAttribute } from '../dicomweb/qido/attributes.js';
 import { HoiError } from '../errors.js';
 import { STATUS } from './command.js';
 import { TAG, type ParsedIdentifier } from './identifier.js';
-import { datasetOffset } from './part10.js';
 
 /** The unique keys a C-MOVE/C-GET may name (relational: any of them, whatever the level). */
 const UNIQUE_KEYS: [number, string][] = [
@@ -81,17 +80,18 @@ class DatasetReader {
 
   constructor(private readonly blobs: BlobStore) {}
 
+  /** The stored Part 10 file (a view of one of the two buffers, valid until the read after next). */
   read(loc: InstanceLocation): Buffer {
     const i = (this.turn = 1 - this.turn);
     if (this.bufs[i]!.length < loc.size) this.bufs[i] = Buffer.allocUnsafe(Math.max(loc.size, Math.ceil(this.bufs[i]!.length * 1.5)));
     const b = this.bufs[i]!.subarray(0, loc.size);
     this.blobs.readInto(loc.blobKey, b);
-    return b.subarray(datasetOffset(b));
+    return b;
   }
 }
 
 /**
- * Runs the sub-operations: each instance's stored dataset goes to `send`, and the next one is read (from
+ * Runs the sub-operations: each instance's stored Part 10 file goes to `send`, and the next one is read (from
  * the page cache, synchronously) while the peer stores the current one; counts are reported after each.
  * Once a sub-operation is answered, the next one goes out before its counts are reported: the destination
  * starts storing it while the (C-MOVE) pending response is written, and waking the caller's process cannot
@@ -99,7 +99,7 @@ class DatasetReader {
  */
 export async function runSubOps(
   archive: Archive, items: InstanceLocation[],
-  send: (loc: InstanceLocation, dataset: Buffer) => Promise<number>,
+  send: (loc: InstanceLocation, part10: Buffer) => Promise<number>,
   progress: (c: SubOpCounts) => Promise<void>,
   cancelled: () => boolean,
 ): Promise<SubOpCounts & { cancelled: boolean }> {

@@ -3,6 +3,7 @@ import { HoiError } from '../../errors.js';
 import { STATUS } from '../../dimse/command.js';
 import { fileMetaPrefix } from '../../dimse/part10.js';
 import { contextsFor } from '../../dimse/move.js';
+import { chooseSendSyntax, datasetIn } from '../../dimse/sendSyntax.js';
 import { runSubOps } from '../../dimse/retrieve.js';
 import { cFind, cGet, cMove, connect, statusText, type RetrieveCounts, type RetrieveResult, type RetrieveTarget } from '../../scu/dimseScu.js';
 import { storePart10 } from '../../scu/storeBytes.js';
@@ -186,9 +187,9 @@ async function runPush(ctx: JobContext<DimsePushParams>): Promise<JobReport> {
     const a = await connect(peer, scuSelf(services), contextsFor(todo));
     try {
       await runSubOps(services.archive, todo,
-        async (loc: InstanceLocation, ds: Buffer) => {
-          const pc = a.contextFor(loc.sopClassUid, loc.transferSyntaxUid);
-          const status = pc ? await a.store(pc, loc.sopClassUid, loc.sopUid, ds).catch(() => -1) : STATUS.sopClassNotSupported;
+        async (loc: InstanceLocation, part10: Buffer) => {
+          const pc = chooseSendSyntax(loc.transferSyntaxUid, (ts) => a.contextFor(loc.sopClassUid, ts));
+          const status = pc ? await datasetIn(part10, loc.transferSyntaxUid, pc.ts).then((ds) => a.store(pc.ctx, loc.sopClassUid, loc.sopUid, ds), () => STATUS.cannotUnderstand).catch(() => -1) : STATUS.sopClassNotSupported;
           if (status === STATUS.success || status === 0x0001 || (status >= 0 && (status & 0xf000) === 0xb000)) {
             sent.add(loc.sopUid);
             bytesDone += Number(loc.size);

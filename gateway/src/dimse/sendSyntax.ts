@@ -1,0 +1,41 @@
+import { transcodeToExplicitLittleEndian } from '../render/index.js';
+import { readDataset, writeDataset } from './dataset.js';
+import { datasetOffset } from './part10.js';
+import { TS } from './uids.js';
+
+const EXPLICIT_LE = TS.explicitLE;
+const IMPLICIT_LE = TS.implicitLE;
+
+/**
+ * What a C-STORE sub-operation (C-MOVE, C-GET, push) sends an instance in: its stored transfer syntax when the
+ * peer took it, else Explicit VR Little Endian, else Implicit VR Little Endian (the one every peer must take).
+ * Old PACS and workstations often accept uncompressed data only; Orthanc transcodes for them too.
+ */
+export function chooseSendSyntax<C>(stored: string, accepted: (ts: string) => C | null): { ctx: C; ts: string } | null {
+  for (const ts of [stored, EXPLICIT_LE, IMPLICIT_LE]) {
+    const ctx = accepted(ts);
+    if (ctx) return { ctx, ts };
+  }
+  return null;
+}
+
+/**
+ * The dataset (no file meta) of a stored Part 10 file, in `ts`: the stored bytes as they are, or decoded to
+ * Explicit VR LE by the WADO-RS transcoder (dcmjs-codecs), and re-encoded as Implicit VR LE by the identifier
+ * codec when that is what the peer takes. Throws (a TranscodeError for a syntax we cannot decode) when the
+ * instance cannot be sent so: the caller counts a failed sub-operation.
+ */
+export async function datasetIn(part10: Buffer, stored: string, ts: string): Promise<Buffer> {
+  if (ts === stored) return part10.subarray(datasetOffset(part10));
+  const ele = await transcodeToExplicitLittleEndian(part10);
+  const dataset = ele.subarray(datasetOffset(ele));
+  if (ts === EXPLICIT_LE) return dataset;
+  if (ts === IMPLICIT_LE) return writeDataset(readDataset(dataset, true), false);
+  throw new Error(`cannot send in ${ts}`);
+}
+
+/** One stored instance sent with `store` on the context chosen by `chooseSendSyntax`; null when the peer took none. */
+export async function sendStoredIn<C>(part10: Buffer, stored: string, accepted: (ts: string) => C | null, store: (ctx: C, dataset: Buffer) => Promise<number>): Promise<number | null> {
+  const pick = chooseSendSyntax(stored, accepted);
+  return pick ? store(pick.ctx, await datasetIn(part10, stored, pick.ts)) : null;
+}
