@@ -70,7 +70,7 @@ export async function build(config: Config): Promise<Gateway> {
   const index = await openIndex({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'), config.fsync);
   blobs.sweepTemps();
-  const archive = new Archive(index, blobs, { overwrite: config.overwriteInstances, fsync: config.fsync, dataDir: config.dataDir });
+  const archive = new Archive(index, blobs, { overwrite: config.overwriteInstances, fsync: config.fsync, dataDir: config.dataDir, minFreeBytes: config.minFreeMb * 1024 * 1024 });
   const recovered = await archive.recover();
   const worklist = new Worklist(index, IdentityVault.open(config.dataDir));
   const dimse = await createDimse(config, { archive, blobs, parse: parseInstance, onAccess: dimseAccessLogger(worklist) });

@@ -12,6 +12,7 @@ export const ERRORS = {
   HOI_ERR_DUPLICATE_DIFFERENT: { http: 409, dimse: 0x0111, title: 'Different instance already stored under this SOP Instance UID' },
   HOI_ERR_TOO_LARGE: { http: 413, dimse: 0xa700, title: 'Instance too large' },
   HOI_ERR_STORAGE: { http: 500, dimse: 0xa700, title: 'Storage failure' },
+  HOI_ERR_DISK_FULL: { http: 507, dimse: 0xa700, title: 'Insufficient storage' },
   HOI_ERR_NOT_FOUND: { http: 404, dimse: 0xc000, title: 'Not found' },
   HOI_ERR_BAD_REQUEST: { http: 400, dimse: 0xc000, title: 'Bad request' },
   HOI_ERR_NOT_ACCEPTABLE: { http: 406, dimse: 0xc000, title: 'Not acceptable' },

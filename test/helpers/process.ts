@@ -24,7 +24,7 @@ export async function spawnGateway(env: Record<string, string>, opts: { compiled
   // `node --import tsx` keeps one process (the tsx CLI would fork a child that a SIGKILL does not reach).
   const [cmd, args] = opts.compiled ? [process.execPath, [path.join(ROOT, 'gateway/dist/main.js')]] : [process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/main.ts')]];
   const child = spawn(cmd, args, {
-    env: { ...process.env, HOICHAN_HOST: '127.0.0.1', HOICHAN_LOG_LEVEL: 'warn', HOICHAN_DICOM_PORT: 'off', ...env, HOICHAN_HTTP_PORT: port },
+    env: { ...process.env, HOICHAN_HOST: '127.0.0.1', HOICHAN_LOG_LEVEL: 'warn', HOICHAN_DICOM_PORT: 'off', HOICHAN_MIN_FREE_MB: '0', ...env, HOICHAN_HTTP_PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: ROOT,
   });

@@ -5,6 +5,7 @@ import type { Database } from './index/schema.js';
 import type { IndexDb } from './index/openIndex.js';
 import type { BlobStore, TempBlob } from './blob/BlobStore.js';
 import { Journal } from './journal.js';
+import { DiskGuard } from './diskGuard.js';
 import { blobKeyFor } from './keys.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { normalizeName } from '../dicom/normalize.js';
@@ -27,6 +28,8 @@ export interface ArchiveOptions {
   overwrite: boolean;
   fsync: boolean;
   dataDir: string;
+  /** Free space kept in reserve on the data volume (DiskGuard); 0 or absent = no guard. */
+  minFreeBytes?: number;
 }
 
 /** Where an instance's bytes are, with what the WADO routes need to serve them. */
@@ -60,12 +63,19 @@ export class Archive extends EventEmitter {
   readonly db: Kysely<Database>;
   private readonly journal: Journal;
   private readonly sqliteWriter: SqliteWriter | null;
+  private readonly diskGuard: DiskGuard;
 
   constructor(readonly index: IndexDb, readonly blobs: BlobStore, private readonly opts: ArchiveOptions) {
     super();
     this.db = index.db;
     this.sqliteWriter = index.sqlite ? new SqliteWriter(index.sqlite) : null;
     this.journal = new Journal(path.join(opts.dataDir, 'journal'), opts.fsync);
+    this.diskGuard = new DiskGuard(opts.dataDir, opts.minFreeBytes ?? 0);
+  }
+
+  /** Why a new object must be refused now (the data volume is below its reserve), else null. Receivers ask before reading. */
+  storeRefusal(): HoiError | null {
+    return this.diskGuard.refusal();
   }
 
   /**
@@ -123,6 +133,14 @@ export class Archive extends EventEmitter {
    * Otherwise: intent journal → renames + directory fsync → index commit → journal removed.
    */
   async store(cands: StoreCandidate[]): Promise<StoreOutcome[]> {
+    // Every way in (STOW, C-STORE, imports, pack copies) ends here: the disk reserve is kept whatever the caller.
+    const full = this.storeRefusal();
+    if (full) {
+      return cands.map((c) => {
+        c.temp.discard();
+        return { status: 'failed', sopClassUid: c.parsed.fields.sopClassUid, sopInstanceUid: c.parsed.fields.sopInstanceUid, error: full };
+      });
+    }
     const outcomes: (StoreOutcome | null)[] = cands.map(() => null);
     const uids = [...new Set(cands.map((c) => c.parsed.fields.sopInstanceUid))];
     const existing = new Map<string, ExistingRow>();

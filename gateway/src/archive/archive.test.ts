@@ -164,6 +164,23 @@ describe('archive store and crash recovery', () => {
   };
   const list = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
 
+  it('below the disk reserve every candidate fails with HOI_ERR_DISK_FULL and its temp is gone (imports and pack copies too)', async () => {
+    const dataDir = tmp();
+    const index = await openIndex({ dataDir, databaseUrl: null, schema: 'unused' });
+    const blobs = new FsBlobStore(path.join(dataDir, 'blobs'));
+    const archive = new Archive(index, blobs, { overwrite: false, fsync: true, dataDir, minFreeBytes: 2 ** 60 });
+    try {
+      expect(archive.storeRefusal()?.code).toBe('HOI_ERR_DISK_FULL');
+      const [out] = await archive.store([await received(archive, blobs, big({ SOPInstanceUID: '2.25.9001' }))]);
+      expect(out).toMatchObject({ status: 'failed', sopInstanceUid: '2.25.9001', error: { code: 'HOI_ERR_DISK_FULL' } });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(list(blobs.tmpDir)).toEqual([]);
+      expect(await archive.db.selectFrom('instances').select('pk').execute()).toEqual([]);
+    } finally {
+      await index.close();
+    }
+  });
+
   it('commits named temps without an intent journal; a restart places a temp whose row was committed and drops the rest', async () => {
     const dataDir = tmp();
     const study = '2.25.1001';

@@ -22,6 +22,8 @@ export interface Config {
   readonly fsync: boolean;
   /** Largest single STOW part accepted, bytes. */
   readonly maxInstanceBytes: number;
+  /** Free space kept in reserve on the data volume, MB: below it new objects are refused (0 = off). */
+  readonly minFreeMb: number;
   readonly logLevel: string;
   /** DICOM (DIMSE) listener port; null = no listener (tests). 0 picks a free port. */
   readonly dicomPort: number | null;
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loginWindowSeconds: int(env, 'HOICHAN_LOGIN_WINDOW_SECONDS', 15 * 60),
     fsync: bool(env, 'HOICHAN_FSYNC', true),
     maxInstanceBytes: int(env, 'HOICHAN_MAX_INSTANCE_BYTES', 4 * 1024 * 1024 * 1024),
+    minFreeMb: int(env, 'HOICHAN_MIN_FREE_MB', 512),
     logLevel: env.HOICHAN_LOG_LEVEL || 'info',
     dicomPort: /^(off|none|false)$/i.test(env.HOICHAN_DICOM_PORT ?? '') ? null : int(env, 'HOICHAN_DICOM_PORT', 11112),
     aeTitle: (env.HOICHAN_AE_TITLE || 'HOICHAN').trim(),

@@ -42,6 +42,9 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
     if (!/^multipart\/related/i.test(ct)) return sendProblem(reply, new HoiError('HOI_ERR_UNSUPPORTED_MEDIA', 'STOW-RS takes multipart/related; type="application/dicom"'));
     if (type && type !== 'application/dicom') return sendProblem(reply, new HoiError('HOI_ERR_UNSUPPORTED_MEDIA', `only application/dicom parts are accepted, not ${type}`));
     if (!/boundary=/i.test(ct)) return sendProblem(reply, new HoiError('HOI_ERR_BAD_REQUEST', 'multipart/related without a boundary'));
+    // Disk below its reserve: 507 before the body is read.
+    const full = opts.archive.storeRefusal();
+    if (full) return sendProblem(reply, full);
 
     const studyUid = req.params.study ?? null;
     const got: Collected = { candidates: [], failures: [] };

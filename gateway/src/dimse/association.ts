@@ -263,8 +263,11 @@ export class ScpAssociation implements LinkHandler {
 
   private storeRq(pc: AcceptedContext, cmd: Command): void {
     const caller = this.caller!;
+    const full = caller.mayStore && pc.service === 'storage' ? this.ctx.archive.storeRefusal() : null;
     const refusal = !caller.mayStore ? { status: STATUS.notAuthorized, comment: `${caller.aeTitle} may not store here` }
       : pc.service !== 'storage' ? { status: STATUS.sopClassNotSupported, comment: 'not a storage presentation context' }
+      // Disk below its reserve: refused before a byte is written (0xA700, out of resources).
+      : full ? { status: full.dimse, comment: 'archive disk full: free space below the reserve' }
       : null;
     const receiver = new StoreReceiver(this.ctx.store, this, cmd.affectedSopClassUid ?? '', cmd.affectedSopInstanceUid ?? '', pc.transferSyntax, caller.aeTitle, refusal);
     if (cmd.hasDataset) this.pending.set(pc.id, { kind: 'store', receiver, rq: cmd });
