@@ -19,13 +19,14 @@ describe.each(['sqlite', 'postgres'] as Backend[])('system status on %s', (backe
     expect((await t.gw.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { ...t.auth, 'content-type': contentType }, payload: body })).statusCode).toBe(200);
     const r = await status();
     expect(r.statusCode).toBe(200);
-    const s = r.json() as { name: string; version: string; index: string; dicom: { aeTitle: string; port: number | null }; archive: Record<string, number>; disk: { freeBytes: number; totalBytes: number } | null };
+    const s = r.json() as { name: string; version: string; index: string; dicom: { aeTitle: string; port: number | null }; archive: Record<string, number>; disk: { freeBytes: number; totalBytes: number; reserveBytes: number; refusingNewObjects: boolean } | null };
     expect(s).toMatchObject({ name: 'Hoichan', version: expect.stringMatching(/^\d+\.\d+\.\d+/), index: backend, dicom: { aeTitle: 'HOICHAN', port: null } });
     // Sizes are of the stored files: each Part 10 file as it came, so at least its bytes.
     expect(s.archive).toMatchObject({ patients: 2, studies: 2, series: 3, instances: 3 });
     expect(s.archive.bytes).toBeGreaterThanOrEqual(parts.reduce((n, p) => n + p.length, 0));
     expect(s.disk!.freeBytes).toBeGreaterThan(0);
     expect(s.disk!.totalBytes).toBeGreaterThanOrEqual(s.disk!.freeBytes);
+    expect(s.disk).toMatchObject({ reserveBytes: 0, refusingNewObjects: false });
   });
 
   it('is for admins only', async () => {

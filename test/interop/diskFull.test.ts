@@ -47,5 +47,8 @@ describe('a full disk', () => {
     expect((q.json() as unknown[]).length).toBe(1);
     const w = await b.gw.app.inject({ url: `/dicom-web/studies/${f.studyInstanceUid}/series/${f.seriesInstanceUid}/instances/${f.sopInstanceUid}`, headers: { ...b.auth, accept: 'application/dicom; transfer-syntax=*' } });
     expect(w.rawPayload.equals(ct)).toBe(true);
+    // Where IT looks first.
+    const sys = (await b.gw.app.inject({ url: '/api/system', headers: b.auth })).json() as { disk: { refusingNewObjects: boolean; reserveBytes: number } };
+    expect(sys.disk).toMatchObject({ refusingNewObjects: true, reserveBytes: 2 ** 60 });
   }, 60_000);
 });

@@ -15,7 +15,7 @@ export interface SystemStatus {
   dicom: { aeTitle: string; port: number | null; tlsPort: number | null; durability: string; activeAssociations: number; acceptAny: boolean };
   archive: { patients: number; studies: number; series: number; instances: number; bytes: number };
   /** The volume holding the data directory (null where the platform cannot tell). */
-  disk: { dataDir: string; totalBytes: number; freeBytes: number } | null;
+  disk: { dataDir: string; totalBytes: number; freeBytes: number; reserveBytes: number; refusingNewObjects: boolean } | null;
 }
 
 const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -38,7 +38,8 @@ export async function systemRoutes(app: FastifyInstance, opts: { config: Config;
     let disk: SystemStatus['disk'] = null;
     try {
       const s = fs.statfsSync(config.dataDir);
-      disk = { dataDir: config.dataDir, totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+      // Below the reserve (HOICHAN_MIN_FREE_MB) new objects are refused: say so where IT looks first.
+      disk = { dataDir: config.dataDir, totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize, reserveBytes: config.minFreeMb * 1024 * 1024, refusingNewObjects: archive.storeRefusal() !== null };
     } catch { /* no statfs here: leave it out rather than guess */ }
     return {
       name: 'Hoichan', version: VERSION, node: process.version, uptimeSeconds: Math.round((Date.now() - started) / 1000),
