@@ -80,7 +80,8 @@ async function main(): Promise<void> {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-bench-'));
   const password = 'bench-password-123';
-  const hoichan = await spawnGateway({ HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: password, HOICHAN_LOG_LEVEL: 'warn', HOICHAN_DICOM_PORT: '0' }, { compiled: fs.existsSync(path.join(ROOT, 'gateway/dist/main.js')) });
+  // The default disk reserve, as a hospital runs it (the test helpers switch it off).
+  const hoichan = await spawnGateway({ HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: password, HOICHAN_LOG_LEVEL: 'warn', HOICHAN_DICOM_PORT: '0', HOICHAN_MIN_FREE_MB: '512' }, { compiled: fs.existsSync(path.join(ROOT, 'gateway/dist/main.js')) });
   const login = await fetch(`${hoichan.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
   const token = ((await login.json()) as { token: string }).token;
   orthancUp();

@@ -110,6 +110,7 @@ async function hoichanRound(durability: 'instance' | 'batch', assocs: number, re
   const gw = await spawnGateway({
     HOICHAN_DATA_DIR: dataDir, HOICHAN_ADMIN_PASSWORD: 'bench-password-1', HOICHAN_DICOM_PORT: String(port),
     HOICHAN_DICOM_ACCEPT_ANY: 'true', HOICHAN_DIMSE_DURABILITY: durability, HOICHAN_DICOM_PEERS_FILE: peers,
+    HOICHAN_MIN_FREE_MB: '512', // the default disk reserve (the test helpers switch it off)
   }, { compiled: process.env.BENCH_COMPILED !== '0' && fs.existsSync(path.join(ROOT, 'gateway/dist/main.js')) });
   try {
     const who = `Hoichan (${durability})`;
