@@ -34,8 +34,14 @@ export async function datasetIn(part10: Buffer, stored: string, ts: string): Pro
   throw new Error(`cannot send in ${ts}`);
 }
 
-/** One stored instance sent with `store` on the context chosen by `chooseSendSyntax`; null when the peer took none. */
-export async function sendStoredIn<C>(part10: Buffer, stored: string, accepted: (ts: string) => C | null, store: (ctx: C, dataset: Buffer) => Promise<number>): Promise<number | null> {
+/**
+ * One stored instance sent with `store` on the context chosen by `chooseSendSyntax`; null when the peer took none.
+ * As stored, `store` is called before this returns: the bytes are on their way while the caller reads the next
+ * file (`runSubOps`). Rejects when the instance cannot be decoded for the peer (TranscodeError) or `store` fails.
+ */
+export function sendStoredIn<C>(part10: Buffer, stored: string, accepted: (ts: string) => C | null, store: (ctx: C, dataset: Buffer) => Promise<number>): Promise<number | null> {
   const pick = chooseSendSyntax(stored, accepted);
-  return pick ? store(pick.ctx, await datasetIn(part10, stored, pick.ts)) : null;
+  if (!pick) return Promise.resolve(null);
+  if (pick.ts === stored) return store(pick.ctx, part10.subarray(datasetOffset(part10)));
+  return datasetIn(part10, stored, pick.ts).then((ds) => store(pick.ctx, ds));
 }

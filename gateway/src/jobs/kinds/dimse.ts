@@ -3,7 +3,7 @@ import { HoiError } from '../../errors.js';
 import { STATUS } from '../../dimse/command.js';
 import { fileMetaPrefix } from '../../dimse/part10.js';
 import { contextsFor } from '../../dimse/move.js';
-import { chooseSendSyntax, datasetIn } from '../../dimse/sendSyntax.js';
+import { sendStoredIn } from '../../dimse/sendSyntax.js';
 import { runSubOps } from '../../dimse/retrieve.js';
 import { cFind, cGet, cMove, connect, statusText, type RetrieveCounts, type RetrieveResult, type RetrieveTarget } from '../../scu/dimseScu.js';
 import { storePart10 } from '../../scu/storeBytes.js';
@@ -188,8 +188,11 @@ async function runPush(ctx: JobContext<DimsePushParams>): Promise<JobReport> {
     try {
       await runSubOps(services.archive, todo,
         async (loc: InstanceLocation, part10: Buffer) => {
-          const pc = chooseSendSyntax(loc.transferSyntaxUid, (ts) => a.contextFor(loc.sopClassUid, ts));
-          const status = pc ? await datasetIn(part10, loc.transferSyntaxUid, pc.ts).then((ds) => a.store(pc.ctx, loc.sopClassUid, loc.sopUid, ds), () => STATUS.cannotUnderstand).catch(() => -1) : STATUS.sopClassNotSupported;
+          // A failed decode is the data's fault (permanent); a failed store, the association's (-1: transient).
+          const answer = await sendStoredIn(part10, loc.transferSyntaxUid, (ts) => a.contextFor(loc.sopClassUid, ts), (ctx, ds) => a.store(ctx, loc.sopClassUid, loc.sopUid, ds).catch(() => -1))
+            .catch(() => STATUS.cannotUnderstand);
+          const pc = answer !== null;
+          const status = answer ?? STATUS.sopClassNotSupported;
           if (status === STATUS.success || status === 0x0001 || (status >= 0 && (status & 0xf000) === 0xb000)) {
             sent.add(loc.sopUid);
             bytesDone += Number(loc.size);
