@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TranscodeError } from '../render/index.js';
 import { readDataset } from './dataset.js';
 import { datasetOffset } from './part10.js';
-import { chooseSendSyntax, datasetIn } from './sendSyntax.js';
+import { chooseSendSyntax, datasetIn, sendStoredIn } from './sendSyntax.js';
 import { TS } from './uids.js';
 import { parseInstance } from '../dicom/index.js';
 
@@ -51,6 +51,23 @@ describe('what a C-STORE sub-operation sends', () => {
       converted++;
     }
     expect(converted).toBeGreaterThan(25);
+  });
+
+  it('as stored, the bytes go to store() before sendStoredIn returns (C-MOVE reads the next file meanwhile)', async () => {
+    const part10 = readFileSync(join(DIR, 'CT_small.dcm'));
+    const calls: Buffer[] = [];
+    const store = (_ctx: string, ds: Buffer) => {
+      calls.push(ds);
+      return Promise.resolve(0);
+    };
+    const pending = sendStoredIn(part10, TS.explicitLE, (ts) => (ts === TS.explicitLE ? 'ctx' : null), store);
+    expect(calls.length).toBe(1); // synchronously: no await before the store
+    expect(await pending).toBe(0);
+    expect(calls[0]!.equals(part10.subarray(datasetOffset(part10)))).toBe(true);
+    expect(await sendStoredIn(part10, TS.explicitLE, () => null, store)).toBeNull();
+    // Bytes that cannot be decoded for the peer: a rejection (a failed sub-operation), and nothing stored.
+    await expect(sendStoredIn(Buffer.from('not a DICOM file at all'), '1.2.840.10008.1.2.4.50', (ts) => (ts === TS.implicitLE ? 'ctx' : null), store)).rejects.toThrow();
+    expect(calls.length).toBe(1);
   });
 
   it('the stored syntax sends the stored dataset bytes untouched', async () => {
