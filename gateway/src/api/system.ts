@@ -43,7 +43,7 @@ export async function systemRoutes(app: FastifyInstance, opts: { config: Config;
     } catch { /* no statfs here: leave it out rather than guess */ }
     return {
       name: 'Hoichan', version: VERSION, node: process.version, uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      index: config.databaseUrl ? 'postgres' : 'sqlite',
+      index: archive.index.dialect,
       dicom: {
         aeTitle: config.aeTitle, port: dimse.port, tlsPort: dimse.tlsPort, durability: config.dimseDurability,
         activeAssociations: dimse.activeAssociations, acceptAny: dimse.peers.acceptAny,

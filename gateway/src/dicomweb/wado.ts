@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Archive, InstanceLocation } from '../archive/Archive.js';
 import { getFrames, readBulk, DicomParseError } from '../dicom/index.js';
-import { decodeFrame, renderFrame, renderThumbnail, transcodeToExplicitLittleEndian, TranscodeError } from '../render/index.js';
+import { decodeFrame, renderFrame, renderThumbnail, TranscodeError } from '../render/index.js';
 import { HoiError } from '../errors.js';
 import { parseAccept, EXPLICIT_LE, FRAME_MEDIA_TYPES, NATIVE_SYNTAXES, type MediaRange } from './accept.js';
 import { multipartStream, newBoundary, type Part } from './multipart.js';
@@ -9,12 +9,10 @@ import { sendStoredMultipart } from './multipartSend.js';
 import { baseUrlOf } from './http.js';
 import { WHOLE_ARCHIVE, type DicomwebView } from './view.js';
 import { zipOfInstances } from './zipOfInstances.js';
+import { instanceBody, READ_WHOLE, refuseUnmakeable, syntaxFor } from './instanceBody.js';
 
 type P = { study: string; series?: string; instance?: string; frames?: string; '*'?: string };
 type Req = FastifyRequest<{ Params: P; Querystring: Record<string, string | undefined> }>;
-
-/** Larger instances are streamed from disk instead of read whole. */
-export const READ_WHOLE = 64 * 1024 * 1024;
 
 async function found(archive: Archive, view: DicomwebView, req: Req): Promise<InstanceLocation[]> {
   const p = req.params;
@@ -42,22 +40,14 @@ export async function wadoRoutes(app: FastifyInstance, opts: { archive: Archive;
   const view = opts.view ?? WHOLE_ARCHIVE;
 
   const bytesOf = async (loc: InstanceLocation): Promise<Buffer> => archive.blobs.read(loc.blobKey);
-  // Sync reads for the retrieve loop: page-cache reads of ~0.5 MB cost less than a thread-pool round trip.
-  const bytesNow = (loc: InstanceLocation): Buffer => archive.blobs.readSync(loc.blobKey);
 
   const retrieve = async (req: Req, reply: FastifyReply) => {
     const { ts, multipart, zip } = chooseInstanceSyntax(parseAccept(req.headers.accept));
     const locs = await found(archive, view, req);
-    // Only identity and decompression are offered; refuse before sending anything.
-    if (ts !== '*' && ts !== EXPLICIT_LE && locs.some((l) => l.transferSyntaxUid !== ts)) {
-      throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', `cannot transcode to ${ts}; ask for transfer-syntax=* or ${EXPLICIT_LE}`);
-    }
+    refuseUnmakeable(locs, ts);
     const base = baseUrlOf(req, view.rootPath(req));
-    const bodyFor = (loc: InstanceLocation) => (): Buffer | import('node:stream').Readable | Promise<Buffer> => {
-      if (ts === '*' || ts === loc.transferSyntaxUid) return loc.size > READ_WHOLE ? archive.blobs.stream(loc.blobKey) : bytesNow(loc);
-      return transcodeToExplicitLittleEndian(bytesNow(loc));
-    };
-    const syntaxOf = (loc: InstanceLocation) => (ts === '*' ? loc.transferSyntaxUid : ts);
+    const bodyFor = (loc: InstanceLocation) => () => instanceBody(archive.blobs, loc, ts);
+    const syntaxOf = (loc: InstanceLocation) => syntaxFor(loc, ts);
     if (zip) {
       const name = [req.params.study, req.params.series, req.params.instance].filter(Boolean).at(-1)!;
       return reply.type('application/zip').header('content-disposition', `attachment; filename="${name}.zip"`)

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Archive, InstanceLocation } from '../archive/Archive.js';
-import { renderFrame, transcodeToExplicitLittleEndian, TranscodeError, type RenderFormat } from '../render/index.js';
+import { renderFrame, TranscodeError, type RenderFormat } from '../render/index.js';
 import { HoiError } from '../errors.js';
 import { EXPLICIT_LE } from './accept.js';
-import { READ_WHOLE } from './wado.js';
+import { instanceBody, refuseUnmakeable, syntaxFor } from './instanceBody.js';
 import { WHOLE_ARCHIVE, type DicomwebView } from './view.js';
 
 /** What a WADO-URI request asks for, checked. */
@@ -89,12 +89,12 @@ export function parseWadoUri(query: Record<string, string | string[] | undefined
   let region: WadoUriRequest['region'];
   const rv = one('region');
   if (rv !== undefined) {
-    const [left, top, right, bottom] = rv.split(',').map(Number);
-    const inUnit = [left, top, right, bottom].every((x) => x !== undefined && x >= 0 && x <= 1);
-    if (rv.split(',').length !== 4 || !inUnit || !(left! < right!) || !(top! < bottom!)) {
+    const f = rv.split(',').map(Number);
+    const [left = NaN, top = NaN, right = NaN, bottom = NaN] = f;
+    if (f.length !== 4 || !f.every((x) => x >= 0 && x <= 1) || !(left < right) || !(top < bottom)) {
       throw bad('region is xmin,ymin,xmax,ymax, fractions from 0 to 1 with xmin < xmax and ymin < ymax');
     }
-    region = { left: left!, top: top!, right: right!, bottom: bottom! };
+    region = { left, top, right, bottom };
   }
   const transferSyntax = one('transferSyntax') ?? EXPLICIT_LE;
   if (transferSyntax !== '*' && !UID.test(transferSyntax)) throw bad('transferSyntax is not a UID');
@@ -121,13 +121,8 @@ export async function wadoUriRoutes(app: FastifyInstance, opts: { archive: Archi
   const view = opts.view ?? WHOLE_ARCHIVE;
 
   const dicom = async (loc: InstanceLocation, ts: string): Promise<{ type: string; body: Buffer | Readable }> => {
-    if (ts === '*' || ts === loc.transferSyntaxUid) {
-      // A large multi-frame object is streamed from disk, as WADO-RS does, rather than read whole.
-      const body = loc.size > READ_WHOLE ? archive.blobs.stream(loc.blobKey) : await archive.blobs.read(loc.blobKey);
-      return { type: `application/dicom; transfer-syntax=${loc.transferSyntaxUid}`, body };
-    }
-    if (ts !== EXPLICIT_LE) throw new HoiError('HOI_ERR_NOT_ACCEPTABLE', `WADO-URI: cannot send ${ts}; ask for transferSyntax=${EXPLICIT_LE} or transferSyntax=*`);
-    return { type: `application/dicom; transfer-syntax=${EXPLICIT_LE}`, body: await transcodeToExplicitLittleEndian(await archive.blobs.read(loc.blobKey)) };
+    refuseUnmakeable([loc], ts);
+    return { type: `application/dicom; transfer-syntax=${syntaxFor(loc, ts)}`, body: await instanceBody(archive.blobs, loc, ts) };
   };
 
   app.get('/wado', async (req: FastifyRequest<{ Querystring: Record<string, string | string[] | undefined> }>, reply) => {

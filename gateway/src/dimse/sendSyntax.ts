@@ -3,8 +3,8 @@ import { readDataset, writeDataset } from './dataset.js';
 import { datasetOffset } from './part10.js';
 import { TS } from './uids.js';
 
-const EXPLICIT_LE = TS.explicitLE;
-const IMPLICIT_LE = TS.implicitLE;
+/** The dataset of a stored Part 10 file, as stored (no copy). */
+const storedDataset = (part10: Buffer): Buffer => part10.subarray(datasetOffset(part10));
 
 /**
  * What a C-STORE sub-operation (C-MOVE, C-GET, push) sends an instance in: its stored transfer syntax when the
@@ -12,7 +12,7 @@ const IMPLICIT_LE = TS.implicitLE;
  * Old PACS and workstations often accept uncompressed data only; Orthanc transcodes for them too.
  */
 export function chooseSendSyntax<C>(stored: string, accepted: (ts: string) => C | null): { ctx: C; ts: string } | null {
-  for (const ts of [stored, EXPLICIT_LE, IMPLICIT_LE]) {
+  for (const ts of [stored, TS.explicitLE, TS.implicitLE]) {
     const ctx = accepted(ts);
     if (ctx) return { ctx, ts };
   }
@@ -26,11 +26,10 @@ export function chooseSendSyntax<C>(stored: string, accepted: (ts: string) => C 
  * instance cannot be sent so: the caller counts a failed sub-operation.
  */
 export async function datasetIn(part10: Buffer, stored: string, ts: string): Promise<Buffer> {
-  if (ts === stored) return part10.subarray(datasetOffset(part10));
-  const ele = await transcodeToExplicitLittleEndian(part10);
-  const dataset = ele.subarray(datasetOffset(ele));
-  if (ts === EXPLICIT_LE) return dataset;
-  if (ts === IMPLICIT_LE) return writeDataset(readDataset(dataset, true), false);
+  if (ts === stored) return storedDataset(part10);
+  const dataset = storedDataset(await transcodeToExplicitLittleEndian(part10));
+  if (ts === TS.explicitLE) return dataset;
+  if (ts === TS.implicitLE) return writeDataset(readDataset(dataset, true), false);
   throw new Error(`cannot send in ${ts}`);
 }
 
@@ -42,6 +41,6 @@ export async function datasetIn(part10: Buffer, stored: string, ts: string): Pro
 export function sendStoredIn<C>(part10: Buffer, stored: string, accepted: (ts: string) => C | null, store: (ctx: C, dataset: Buffer) => Promise<number>): Promise<number | null> {
   const pick = chooseSendSyntax(stored, accepted);
   if (!pick) return Promise.resolve(null);
-  if (pick.ts === stored) return store(pick.ctx, part10.subarray(datasetOffset(part10)));
+  if (pick.ts === stored) return store(pick.ctx, storedDataset(part10));
   return datasetIn(part10, stored, pick.ts).then((ds) => store(pick.ctx, ds));
 }
