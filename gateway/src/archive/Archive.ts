@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Kysely, Transaction } from 'kysely';
@@ -7,6 +8,8 @@ import type { BlobStore, TempBlob } from './blob/BlobStore.js';
 import { Journal } from './journal.js';
 import { DiskGuard } from './diskGuard.js';
 import { blobKeyFor } from './keys.js';
+import { parseBody } from './parseTemp.js';
+import { parseInstance } from '../dicom/parseInstance.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { normalizeName } from '../dicom/normalize.js';
 import { HoiError } from '../errors.js';
@@ -79,8 +82,8 @@ export class Archive extends EventEmitter {
   }
 
   /**
-   * Undoes or finishes what a crash left half-done: a temp named after its key is placed if the index
-   * references that key (its row was committed, so its instance may have been acknowledged), else dropped;
+   * Undoes or finishes what a crash left half-done: a temp tied to its key (named after it, or a written
+   * spare, whose content gives the key) is placed if the index references that key (its row was committed, so its instance may have been acknowledged), else dropped;
    * blobs named in an intent journal that the index does not reference are removed.
    */
   async recover(): Promise<{ removedBlobs: number; journals: number; placedTemps: number; droppedTemps: number }> {
@@ -88,8 +91,9 @@ export class Archive extends EventEmitter {
     let placedTemps = 0;
     let droppedTemps = 0;
     const referenced = async (key: string): Promise<boolean> => !!(await this.db.selectFrom('instances').select('pk').where('blob_key', '=', key).executeTakeFirst());
-    for (const { name, key } of this.blobs.pendingTemps()) {
-      const place = (await referenced(key)) && !this.blobs.exists(key);
+    for (const { name, key: named } of this.blobs.pendingTemps()) {
+      const key = named ?? this.keyOfContent(name);
+      const place = key !== null && (await referenced(key)) && !this.blobs.exists(key);
       await this.blobs.settleTemp(name, place ? key : null);
       if (place) placedTemps++;
       else droppedTemps++;
@@ -105,6 +109,21 @@ export class Archive extends EventEmitter {
       this.journal.close(file);
     }
     return { removedBlobs, journals: pending.length, placedTemps, droppedTemps };
+  }
+
+  /**
+   * The key a written spare was meant for (`FsBlobStore` SpareFiles), from its bytes: the key of the instance
+   * they hold. Null for an empty, cut or unreadable one (never committed: its answer waited for the write).
+   */
+  private keyOfContent(name: string): string | null {
+    const bytes = this.blobs.readTemp(name);
+    if (!bytes.length) return null;
+    try {
+      const f = parseBody(bytes, parseInstance).fields;
+      return blobKeyFor(f.studyInstanceUid, f.sopInstanceUid, crypto.createHash('sha256').update(bytes).digest('hex'));
+    } catch {
+      return null;
+    }
   }
 
   /** Rows of the index with these SOP Instance UIDs. */

@@ -148,9 +148,9 @@ describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker threa
 });
 
 describe('archive store and crash recovery', () => {
-  async function open(dataDir: string) {
+  async function open(dataDir: string, spares?: number) {
     const index = await openIndex({ dataDir, databaseUrl: null, schema: 'unused' });
-    const blobs = new FsBlobStore(path.join(dataDir, 'blobs'));
+    const blobs = new FsBlobStore(path.join(dataDir, 'blobs'), true, { spares });
     const swept = blobs.sweepTemps();
     const archive = new Archive(index, blobs, { overwrite: false, fsync: true, dataDir });
     const recovered = await archive.recover();
@@ -184,7 +184,7 @@ describe('archive store and crash recovery', () => {
   it('commits named temps without an intent journal; a restart places a temp whose row was committed and drops the rest', async () => {
     const dataDir = tmp();
     const study = '2.25.1001';
-    const first = await open(dataDir);
+    const first = await open(dataDir, 0); // no spares: every temp is named after its key
     const [a, b, c, d] = [1, 2, 3, 4].map((n) => big({ StudyInstanceUID: study, SeriesInstanceUID: '2.25.2002', SOPInstanceUID: `2.25.300${n}`, InstanceNumber: n }));
 
     // Normal store: placed under its key, nothing left in .tmp or the journal.
@@ -220,6 +220,47 @@ describe('archive store and crash recovery', () => {
       // The prepared-statement path keeps the counts the Kysely path keeps.
       const row = await second.archive.db.selectFrom('studies').select(['num_instances', 'num_series', 'modalities']).where('study_uid', '=', study).executeTakeFirstOrThrow();
       expect(row).toEqual({ num_instances: 2, num_series: 1, modalities: 'OT' });
+    } finally {
+      await second.index.close();
+    }
+  });
+
+  it('writes into ready spares, placed from there; a restart places a written spare whose row was committed (its key read from its bytes) and drops the rest', async () => {
+    const dataDir = tmp();
+    const study = '2.25.1101';
+    const first = await open(dataDir);
+    const spareDir = path.join(dataDir, 'blobs', '.spare');
+    const written = () => list(spareDir).filter((f) => fs.statSync(path.join(spareDir, f)).size > 0);
+    await first.blobs.sparesReady();
+    expect(list(spareDir).length).toBe(8);
+    const [a, b, c] = [1, 2, 3].map((n) => big({ StudyInstanceUID: study, SeriesInstanceUID: '2.25.2102', SOPInstanceUID: `2.25.310${n}`, InstanceNumber: n }));
+
+    // Normal store: the body went into a spare (nothing named in .tmp), then placed from there.
+    const ra = await received(first.archive, first.blobs, a!);
+    expect(written()).toHaveLength(1);
+    expect(list(first.blobs.tmpDir)).toEqual([]);
+    expect((await first.archive.store([ra]))[0]!.status).toBe('stored');
+    expect(written()).toEqual([]);
+
+    // "Crash" between the index commit and the rename (b), and before the index commit (c); and a spare
+    // holding something that is not DICOM at all.
+    first.blobs.place = () => {
+      throw new Error('killed before the rename');
+    };
+    expect((await first.archive.store([await received(first.archive, first.blobs, b!)]))[0]!.status).toBe('stored');
+    await received(first.archive, first.blobs, c!);
+    fs.writeFileSync(path.join(spareDir, 'garbage.spare'), 'not DICOM');
+    expect(written()).toHaveLength(3);
+    await first.blobs.sparesReady();
+    await first.index.close();
+
+    const second = await open(dataDir);
+    try {
+      expect(second.recovered).toMatchObject({ placedTemps: 1, droppedTemps: 2 });
+      expect(list(spareDir)).toEqual([]); // empty spares swept, written ones settled
+      const locs = await second.archive.locate(study);
+      expect(locs.map((l) => l.sopUid)).toEqual(['2.25.3101', '2.25.3102']);
+      for (const l of locs) expect(await second.blobs.read(l.blobKey)).toEqual(l.sopUid === '2.25.3101' ? a : b);
     } finally {
       await second.index.close();
     }

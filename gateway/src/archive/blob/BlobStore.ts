@@ -33,9 +33,9 @@ export interface TempBlob {
   digest(): { size: number; sha256: string };
   /**
    * Writes the temp file out and fsyncs it; resolves with its size and SHA-256. With `keyFor`, the temp is
-   * named after the key it will be placed under (given its SHA-256), so that after a crash the placement
-   * can be finished from the file alone (see `BlobStore.pendingTemps`): the archive then needs no intent
-   * journal and no directory fsync for it.
+   * tied to the key it will be placed under (given its SHA-256) — named after it, or written into a spare
+   * file whose content names it —, so that after a crash the placement can be finished from the file alone
+   * (see `BlobStore.pendingTemps`): the archive then needs no intent journal and no directory fsync for it.
    */
   finish(keyFor?: (sha256: string) => string, opts?: FinishOptions): Promise<{ size: number; sha256: string }>;
   /**
@@ -43,7 +43,7 @@ export interface TempBlob {
    * `finish` goes straight to the write. Other temps have no such method.
    */
   digestAndParse?(): Promise<DigestAndParse>;
-  /** The key the finished temp is named after, if any. */
+  /** The key the finished temp is tied to (`finish(keyFor)`), if any. */
   readonly key: string | null;
   /** The bytes, when the blob was small enough to keep in memory as well (else null). Copies on first use: not for hot paths. */
   readonly memory: Buffer | null;
@@ -76,8 +76,13 @@ export interface BlobStore {
    * can do it right after the index commit, before anyone reads the new rows.
    */
   place(items: { temp: TempBlob; key: string }[]): void;
-  /** Named temps left by a crash, with the key each was meant for. */
-  pendingTemps(): { name: string; key: string }[];
+  /**
+   * Temps left by a crash that may hold an indexed instance: named ones with the key each was meant for, and
+   * written spares (`key: null`: the key follows from the content, see `readTemp`).
+   */
+  pendingTemps(): { name: string; key: string | null }[];
+  /** The bytes of one of `pendingTemps()`. */
+  readTemp(name: string): Buffer;
   /** Finishes (durably) or drops one of `pendingTemps()`. */
   settleTemp(name: string, placeUnder: string | null): Promise<void>;
   read(key: string): Promise<Buffer>;
