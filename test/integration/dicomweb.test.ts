@@ -7,6 +7,7 @@ import { startGateway, fixtureFiles, FIXTURES, ADMIN_PASSWORD, type Backend, typ
 import { stowBody, parseMultipart } from '../helpers/multipart.js';
 import { annexFProblems } from '../helpers/annexF.js';
 import { makeInstance, newUid } from '../helpers/synth.js';
+import type { FsBlobStore } from '../../gateway/src/archive/blob/FsBlobStore.js';
 
 type DJ = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>;
 
@@ -128,8 +129,14 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
     // The temp directory vanishes under the gateway (a full or unmounted disk looks the same from here): every
     // part's write fails while the others are still being received. Before, a write failing while the request
     // was still waiting on an earlier part was an unhandled rejection, and Node ended the process.
+    // Spares (files made ahead, FsBlobStore) are open already: they go too, and none can be made.
     const tmp = path.join(t.dataDir, 'blobs', '.tmp');
+    const spare = path.join(t.dataDir, 'blobs', '.spare');
+    const blobs = t.gw.archive.blobs as FsBlobStore;
+    await blobs.sparesReady(); // none half-made
     fs.renameSync(tmp, `${tmp}-away`);
+    fs.renameSync(spare, `${spare}-away`);
+    blobs.dropSpares();
     try {
       const study = newUid();
       const r = await stow(t, Array.from({ length: 6 }, () => makeInstance({ StudyInstanceUID: study })));
@@ -139,6 +146,7 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
       expect((await t.gw.app.inject({ url: `/dicom-web/studies/${study}/instances`, headers: t.auth })).json()).toEqual([]);
     } finally {
       fs.renameSync(`${tmp}-away`, tmp);
+      fs.renameSync(`${spare}-away`, spare);
     }
     const after = makeInstance();
     expect((await stow(t, [after])).status).toBe(200);

@@ -114,6 +114,11 @@ class SpareFiles {
     return this.making ? new Promise((r) => this.waiters.push(r)) : Promise.resolve();
   }
 
+  /** Closes and removes the ready spares (new ones are made on the next fill). */
+  drop(): void {
+    for (const s of this.ready.splice(0)) fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
+  }
+
   /** A spare, open for writing, or null when none is ready (the caller makes its own file). */
   take(): { path: string; fd: number } | null {
     return this.ready.pop() ?? null;
@@ -393,12 +398,19 @@ export class FsBlobStore implements BlobStore {
     const spareDir = path.join(root, '.spare');
     fs.mkdirSync(spareDir, { recursive: true });
     this.spares = new SpareFiles(spareDir, opts.spares ?? 8, fsync);
+    // Once, at start: the entries of `.tmp` and `.spare` themselves, which recovery relies on.
+    if (fsync) fsyncDirSync(root);
   }
 
   /** Starts making spares and resolves once none is being made (tests; the store fills them on demand). */
   sparesReady(): Promise<void> {
     this.spares.fill();
     return this.spares.settled();
+  }
+
+  /** Lets the ready spares go (they are open files): at shutdown, or when the disk under them was taken away. */
+  dropSpares(): void {
+    this.spares.drop();
   }
 
   /**
@@ -450,11 +462,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   createTemp(opts: CreateTempOptions = {}): TempBlob {
-    // A pooled temp's file is made by the hashing worker (pooledBytes.ts): a spare would only add a rename.
-    if (opts.pooled) return new FsTempBlob(this.tmpDir, this.fsync, this.tmpSync, null, { slots: this.slots, hasher: sharedHasher() });
     // Spares are made while the body arrives, ready for its finish.
     this.spares.fill();
-    return new FsTempBlob(this.tmpDir, this.fsync, this.tmpSync, this.spares);
+    return new FsTempBlob(this.tmpDir, this.fsync, this.tmpSync, this.spares, opts.pooled ? { slots: this.slots, hasher: sharedHasher() } : null);
   }
 
   private abs(key: string): string {
@@ -552,6 +562,15 @@ async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {
   for (let list = chunks; list.length; ) {
     const written = await new Promise<number>((res, rej) => fs.writev(fd, list, (e, n) => (e ? rej(e) : res(n))));
     list = unwritten(list, written);
+  }
+}
+
+function fsyncDirSync(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
