@@ -177,7 +177,7 @@ export async function build(config: Config): Promise<Gateway> {
       await app.close();
       await worklist.close();
       await index.close();
-      blobs.dropSpares();
+      await blobs.close();
     },
   };
 }

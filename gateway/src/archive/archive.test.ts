@@ -12,7 +12,8 @@ import { makeInstance } from '../../../test/helpers/synth.js';
 
 const dirs: string[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  // Retried: a store's spares may still be being made in the background (FsBlobStore).
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 });
 const tmp = (): string => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-archive-'));

@@ -81,6 +81,7 @@ class SpareFiles {
   private making = 0;
   private readonly dirSync: DirSyncer;
   private waiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(readonly dir: string, private readonly want: number, private readonly fsync: boolean) {
     this.dirSync = new DirSyncer(dir);
@@ -88,7 +89,7 @@ class SpareFiles {
 
   /** Starts creating spares up to `want` (cheap when there are enough). */
   fill(): void {
-    while (this.ready.length + this.making < this.want) {
+    while (!this.closed && this.ready.length + this.making < this.want) {
       this.making++;
       const file = path.join(this.dir, `${unique()}${SPARE}`);
       const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (this.fsync ? fs.constants.O_DSYNC : 0);
@@ -105,7 +106,8 @@ class SpareFiles {
 
   private made(s: { path: string; fd: number } | null): void {
     this.making--;
-    if (s) this.ready.push(s);
+    if (s && this.closed) fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
+    else if (s) this.ready.push(s);
     if (!this.making) for (const w of this.waiters.splice(0)) w();
   }
 
@@ -117,6 +119,13 @@ class SpareFiles {
   /** Closes and removes the ready spares (new ones are made on the next fill). */
   drop(): void {
     for (const s of this.ready.splice(0)) fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
+  }
+
+  /** No more spares: the ready ones are dropped, those being made once they are. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.drop();
+    await this.settled();
   }
 
   /** A spare, open for writing, or null when none is ready (the caller makes its own file). */
@@ -408,9 +417,14 @@ export class FsBlobStore implements BlobStore {
     return this.spares.settled();
   }
 
-  /** Lets the ready spares go (they are open files): at shutdown, or when the disk under them was taken away. */
+  /** Lets the ready spares go (they are open files), when the disk under them was taken away. */
   dropSpares(): void {
     this.spares.drop();
+  }
+
+  /** At shutdown: closes the spares (the ones still being made too); temps then make their own files. */
+  close(): Promise<void> {
+    return this.spares.close();
   }
 
   /**
