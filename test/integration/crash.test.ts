@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { spawnGateway, waitExit } from '../helpers/process.js';
 import { stowBody } from '../helpers/multipart.js';
+import { tempDebris } from '../helpers/blobDirs.js';
 import { makeInstance, newUid } from '../helpers/synth.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-crash-'));
@@ -27,7 +28,7 @@ async function checkConsistent(url: string, study: string, series: string, ackno
   for (const r of indexed) expect(fs.statSync(path.join(dataDir, 'blobs', r.blob_key)).size).toBe(r.size);
   const files = fs.readdirSync(path.join(dataDir, 'blobs'), { recursive: true }).map(String).filter((f) => f.endsWith('.dcm'));
   expect(files.length, 'blob files = index rows (no orphan)').toBe(indexed.length);
-  expect(list(path.join(dataDir, 'blobs', '.tmp'))).toEqual([]);
+  expect(tempDebris(dataDir)).toEqual([]);
   expect(list(path.join(dataDir, 'journal'))).toEqual([]);
 }
 
@@ -46,7 +47,8 @@ describe('crash during STOW (kill -9)', () => {
     // 500 instances in batches of 50: each round stores some batches, then dies at a different moment of
     // the next one (receiving, fsyncing, renaming, committing), and the restart must repair what it left.
     // Fixed delays land anywhere (often before any file exists, or after the answer: a faster gateway moves
-    // them); 'temp' kills the moment the first temp file of the request appears, i.e. surely mid-write.
+    // them); 'temp' kills the moment the request's first part is being written (a temp file appears, or a
+    // spare fills), i.e. surely mid-write.
     const killAt: (number | 'temp')[] = [5, 'temp', 30, 60, 'temp', 100, 150];
     for (const delay of killAt) {
       const gw = await spawnGateway(env);
@@ -58,14 +60,14 @@ describe('crash during STOW (kill -9)', () => {
       const doomed = batch();
       const pending = fetch(`${gw.url}/dicom-web/studies`, { method: 'POST', headers: { ...auth, 'content-type': doomed.body.contentType }, body: doomed.body.body }).catch((e: Error) => e);
       if (delay === 'temp') {
-        const tmp = path.join(dataDir, 'blobs', '.tmp');
-        for (const deadline = Date.now() + 5000; !list(tmp).length && Date.now() < deadline;) await new Promise((res) => setTimeout(res, 1));
+        const before = new Set(tempDebris(dataDir));
+        for (const deadline = Date.now() + 5000; !tempDebris(dataDir).some((f) => !before.has(f)) && Date.now() < deadline;) await new Promise((res) => setTimeout(res, 1));
       } else await new Promise((res) => setTimeout(res, delay));
       gw.child.kill('SIGKILL');
       const res = await pending;
       if (!(res instanceof Error) && res.status === 200) acknowledged.push(...doomed.sops);
       await waitExit(gw.child);
-      debrisSeen += list(path.join(dataDir, 'blobs', '.tmp')).length + list(path.join(dataDir, 'journal')).length;
+      debrisSeen += tempDebris(dataDir).length + list(path.join(dataDir, 'journal')).length;
     }
     const last = await spawnGateway(env);
     try {

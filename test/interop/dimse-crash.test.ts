@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, spawnGateway, waitExit } from '../helpers/process.js';
 import { dcmtk, ensureSeries, uidsOf } from './dimseTools.js';
+import { tempDebris } from '../helpers/blobDirs.js';
 
 /**
  * kill -9 of the gateway while storescu sends: every instance storescu saw acknowledged (Success) must be
@@ -86,7 +87,7 @@ describe.each([
       for (const r of indexed) expect(fs.statSync(path.join(dataDir, 'blobs', r.blob_key)).size).toBe(r.size);
       const blobs = fs.readdirSync(path.join(dataDir, 'blobs'), { recursive: true }).map(String).filter((f) => f.endsWith('.dcm'));
       expect(blobs.length).toBe(indexed.length);
-      expect(fs.readdirSync(path.join(dataDir, 'blobs', '.tmp'))).toEqual([]);
+      expect(tempDebris(dataDir)).toEqual([]);
     } finally {
       second.child.kill('SIGTERM');
       await waitExit(second.child);
