@@ -106,8 +106,7 @@ class SpareFiles {
 
   private made(s: { path: string; fd: number } | null): void {
     this.making--;
-    if (s && this.closed) fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
-    else if (s) this.ready.push(s);
+    if (s) this.ready.push(s); // a store closed meanwhile drops it once settled
     if (!this.making) for (const w of this.waiters.splice(0)) w();
   }
 
@@ -116,16 +115,17 @@ class SpareFiles {
     return this.making ? new Promise((r) => this.waiters.push(r)) : Promise.resolve();
   }
 
-  /** Closes and removes the ready spares (new ones are made on the next fill). */
-  drop(): void {
-    for (const s of this.ready.splice(0)) fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => undefined));
+  /** Closes and removes the ready spares (new ones are made on the next fill); resolves once they are gone. */
+  drop(): Promise<void> {
+    const gone = this.ready.splice(0).map((s) => new Promise<void>((done) => fs.close(s.fd, () => fs.rm(s.path, { force: true }, () => done()))));
+    return Promise.all(gone).then(() => undefined);
   }
 
-  /** No more spares: the ready ones are dropped, those being made once they are. */
+  /** No more spares: the ready ones are removed, those being made once they are. */
   async close(): Promise<void> {
     this.closed = true;
-    this.drop();
     await this.settled();
+    await this.drop();
   }
 
   /** A spare, open for writing, or null when none is ready (the caller makes its own file). */
@@ -419,7 +419,7 @@ export class FsBlobStore implements BlobStore {
 
   /** Lets the ready spares go (they are open files), when the disk under them was taken away. */
   dropSpares(): void {
-    this.spares.drop();
+    void this.spares.drop();
   }
 
   /** At shutdown: closes the spares (the ones still being made too); temps then make their own files. */
