@@ -33,7 +33,8 @@ describe('greyWindow: the rendered grey frame without dcmjs-imaging, the same pi
   it('matches dcmjs-imaging on every grey fixture it takes (exactly with an integer rescale, else within one grey level)', () => {
     expect(FILES.length).toBeGreaterThan(30);
     let taken = 0;
-    for (const file of FILES) {
+    // Twice: the second pass renders with the lookup tables the first one left (greyWindow keeps recent ones).
+    for (const file of [...FILES, ...FILES]) {
       let p;
       try { p = prepare(file); } catch { continue; } // unreadable objects are renderFrame's tests' business
       if (!p) continue;
@@ -50,7 +51,19 @@ describe('greyWindow: the rendered grey frame without dcmjs-imaging, the same pi
       }
     }
     // CT, MR, NM, PT, US, XA, OP and the synthetic charset images: the common case is the fast one.
-    expect(taken).toBeGreaterThan(30);
+    expect(taken).toBeGreaterThan(60);
+  });
+
+  it('a kept lookup table serves only the same rescale and window: A, B, then A again', () => {
+    const tryPrepare = (f: string) => { try { return prepare(f); } catch { return null; } };
+    const ct = FILES.map(tryPrepare).find((p) => p && p.frame.photometricInterpretation === 'MONOCHROME2' && greyWindow(p.frame, p.elements, { center: 40, width: 400 }, p.luts))!;
+    const a = greyWindow(ct.frame, ct.elements, { center: 40, width: 400 }, ct.luts)!.pixels;
+    const b = greyWindow(ct.frame, ct.elements, { center: 300, width: 1500 }, ct.luts)!.pixels;
+    const again = greyWindow(ct.frame, ct.elements, { center: 40, width: 400 }, ct.luts)!.pixels;
+    expect(Buffer.from(again).equals(Buffer.from(a))).toBe(true);
+    expect(Buffer.from(b).equals(Buffer.from(a))).toBe(false);
+    const inverted = greyWindow({ ...ct.frame, photometricInterpretation: 'MONOCHROME1' }, ct.elements, { center: 40, width: 400 }, ct.luts)!.pixels;
+    expect(inverted[0]).toBe(255 - a[0]!);
   });
 
   it('leaves colour, LUT sequences, padding values and non-linear windows to dcmjs-imaging', () => {
