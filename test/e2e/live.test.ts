@@ -185,8 +185,10 @@ describe('live consult in three browsers', () => {
     await until(test, `['ok', 'failed'].includes(document.querySelector('[data-testid="live-test"]')?.dataset.state ?? '')`, 90_000);
     const r = await test.evaluate(() => (window as unknown as { hoichanLiveTest: { result: { checks: { key: string; atMs: number }[]; gatewayIce: { ok: boolean; rttMs: number | null; phasesMs: Record<string, number>; pair: { local: string; remote: string } | null; error?: string }; peers: { userId: string; state: string; rttMs: number | null }[] } } }).hoichanLiveTest.result);
     expect(r.gatewayIce, JSON.stringify(r.gatewayIce)).toMatchObject({ ok: true, rttMs: expect.any(Number) });
-    // The gateway's side of the pair is its own host candidate (no STUN/TURN configured).
-    expect(r.gatewayIce.pair?.remote).toMatch(/^host /);
+    // The gateway's side of the pair is a direct one (no STUN/TURN configured): its host candidate, or the
+    // same address learned as peer-reflexive when its connectivity check arrives before its candidate does
+    // (a race seen on a loaded machine).
+    expect(r.gatewayIce.pair?.remote).toMatch(/^(host|prflx) /);
     expect(await test.getAttribute('[data-check="testIceGateway"] td[data-ok]', 'data-ok')).toBe('true');
     expect(r.peers.map((p) => p.userId).sort()).toEqual(['an', 'binh']);
     for (const p of r.peers) expect(p, JSON.stringify(r.peers)).toMatchObject({ state: 'connected', rttMs: expect.any(Number) });
