@@ -250,6 +250,51 @@ describe('C-STORE', () => {
     expect(tmpTempFiles()).toEqual([]);
   }, 300_000);
 
+  it('answers a re-sent series without writing it again once its first instance shows it is held, and still stores a new one', async () => {
+    // Count the temps actually written (each body's finish), on the running gateway's own blob store.
+    const blobs = t.gw.archive.blobs;
+    const createTemp = blobs.createTemp.bind(blobs);
+    let written = 0;
+    blobs.createTemp = (o) => {
+      const temp = createTemp(o);
+      const finish = temp.finish.bind(temp);
+      temp.finish = (...args) => {
+        written++;
+        return finish(...args);
+      };
+      return temp;
+    };
+    try {
+      const CT = seriesUids.get(seriesFiles[0]!)!.sopClass!;
+      const a = await scuOpen([{ abstractSyntax: CT, transferSyntaxes: [TS.explicitLE] }]);
+      const pc = a.accepted.get(1)!;
+      for (const f of seriesFiles.slice(0, 6)) {
+        const file = fs.readFileSync(f);
+        expect(await a.store(pc, CT, seriesUids.get(f)!.sop!, file.subarray(datasetOffset(file)))).toBe(STATUS.success);
+      }
+      expect(written).toBe(1); // the first one, written then found to be a duplicate; the others only looked up
+      // A new instance on the same association (the series' last file under another SOP Instance UID).
+      const last = seriesFiles[seriesFiles.length - 1]!;
+      const sop = seriesUids.get(last)!.sop!;
+      const fresh = sop.slice(0, -1) + (sop.endsWith('7') ? '8' : '7');
+      const ds = Buffer.from(fs.readFileSync(last).subarray(datasetOffset(fs.readFileSync(last))));
+      const at = ds.indexOf(Buffer.from(sop));
+      expect(at).toBeGreaterThan(0);
+      ds.write(fresh, at, 'latin1');
+      expect(await a.store(pc, CT, fresh, ds)).toBe(STATUS.success);
+      await a.release();
+      expect(written).toBe(2);
+      expect(datasetSha((await storedBytes(fresh))!)).toBe(sha256(ds));
+      expect(await qidoCount(`StudyInstanceUID=${studyUid}`)).toBe(501);
+      expect(tmpTempFiles()).toEqual([]);
+      // The tests below count the series' 500.
+      expect((await api('DELETE', `/dicom-web/studies/${studyUid}/series/${seriesUid}/instances/${fresh}`)).statusCode).toBe(204);
+      expect(await qidoCount(`StudyInstanceUID=${studyUid}`)).toBe(500);
+    } finally {
+      blobs.createTemp = createTemp;
+    }
+  });
+
   it('refuses C-STORE from a peer without may-store (0x0124)', async () => {
     const r = await storescu(['127.0.0.1', String(port), path.join(FIXTURES, 'SC_rgb_small_odd.dcm')], 'NOSTORE');
     expect(responses(r.out)[0]).toMatch(/0x124/);

@@ -137,6 +137,11 @@ export class Archive extends EventEmitter {
     return out;
   }
 
+  /** True when this very instance (its SOP Instance UID, and a body with this SHA-256) is stored already. */
+  async hasIdentical(sopUid: string, sha256: string): Promise<boolean> {
+    return (await this.existingRows([sopUid])).some((r) => r.sha256 === sha256);
+  }
+
   /**
    * The key a received instance will be stored under: pass it to `temp.finish(archive.keyFor(parsed))` and
    * the store needs no intent journal and no directory fsync (the named temp is its own redo record).

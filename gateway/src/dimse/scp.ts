@@ -68,7 +68,8 @@ export class Dimse {
       archive: deps.archive,
       store: { blobs: deps.blobs, parse: deps.parse, keyFor: (parsed) => deps.archive.keyFor(parsed), committer,
         // One association in `instance` mode: a synchronous write + fsync beats the thread pool's hand-offs.
-        syncWrite: () => opts.durability === 'instance' && self!.activeAssociations <= 1, maxInstanceBytes: opts.maxInstanceBytes, storedDataset: storedDatasetReader(deps.archive) },
+        syncWrite: () => opts.durability === 'instance' && self!.activeAssociations <= 1, maxInstanceBytes: opts.maxInstanceBytes, storedDataset: storedDatasetReader(deps.archive),
+        alreadyStored: (sop, sha256) => deps.archive.hasIdentical(sop, sha256) },
       admit: () => self!.admit(opts.maxAssociations),
       services: { find: findService({ db: deps.archive.db, aeTitle: opts.aeTitle }), move: moveService(retrieve), get: getService(retrieve) },
       closed: (a) => self!.forget(a),
