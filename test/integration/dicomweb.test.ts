@@ -125,6 +125,41 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
     expect((q.json() as DJ[]).length).toBe(2);
   });
 
+  it('a re-sent upload is not written again once a request showed it is held; new instances are', async () => {
+    // Count the temps actually written (each part's finish), on the gateway's own blob store.
+    const blobs = t.gw.archive.blobs;
+    const createTemp = blobs.createTemp.bind(blobs);
+    let written = 0;
+    blobs.createTemp = (o) => {
+      const temp = createTemp(o);
+      const finish = temp.finish.bind(temp);
+      temp.finish = (...args) => {
+        written++;
+        return finish(...args);
+      };
+      return temp;
+    };
+    try {
+      const study = newUid();
+      const parts = Array.from({ length: 4 }, () => makeInstance({ StudyInstanceUID: study }));
+      const first = await stow(t, parts);
+      expect([first.status, refs(first).length, written]).toEqual([200, 4, 4]);
+      // The first re-send is written before the archive finds it held (and its copies dropped); it marks the user.
+      const again = await stow(t, parts);
+      expect([again.status, refs(again).length, written]).toEqual([200, 4, 8]);
+      const third = await stow(t, parts);
+      expect([third.status, refs(third).length, written]).toEqual([200, 4, 8]);
+      // New instances from the same user: looked up, not found, written and stored (and the mark goes).
+      const fresh = await stow(t, [makeInstance({ StudyInstanceUID: study }), makeInstance({ StudyInstanceUID: study })]);
+      expect([fresh.status, refs(fresh).length, written]).toEqual([200, 2, 10]);
+      const q = await t.gw.app.inject({ url: `/dicom-web/studies/${study}/instances`, headers: t.auth });
+      expect((q.json() as DJ[]).length).toBe(6);
+      expect(fs.readdirSync(path.join(t.dataDir, 'blobs', '.tmp'))).toEqual([]);
+    } finally {
+      blobs.createTemp = createTemp;
+    }
+  });
+
   it('a disk that refuses the writes fails the parts with a reason (409, 0xA700) and the gateway goes on serving', async () => {
     // The temp directory vanishes under the gateway (a full or unmounted disk looks the same from here): every
     // part's write fails while the others are still being received. Before, a write failing while the request
