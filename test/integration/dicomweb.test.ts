@@ -8,6 +8,7 @@ import { stowBody, parseMultipart } from '../helpers/multipart.js';
 import { annexFProblems } from '../helpers/annexF.js';
 import { makeInstance, newUid } from '../helpers/synth.js';
 import type { FsBlobStore } from '../../gateway/src/archive/blob/FsBlobStore.js';
+import { countWrites } from '../helpers/blobDirs.js';
 
 type DJ = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>;
 
@@ -126,37 +127,25 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
   });
 
   it('a re-sent upload is not written again once a request showed it is held; new instances are', async () => {
-    // Count the temps actually written (each part's finish), on the gateway's own blob store.
-    const blobs = t.gw.archive.blobs;
-    const createTemp = blobs.createTemp.bind(blobs);
-    let written = 0;
-    blobs.createTemp = (o) => {
-      const temp = createTemp(o);
-      const finish = temp.finish.bind(temp);
-      temp.finish = (...args) => {
-        written++;
-        return finish(...args);
-      };
-      return temp;
-    };
+    const writes = countWrites(t.gw.archive.blobs);
     try {
       const study = newUid();
       const parts = Array.from({ length: 4 }, () => makeInstance({ StudyInstanceUID: study }));
       const first = await stow(t, parts);
-      expect([first.status, refs(first).length, written]).toEqual([200, 4, 4]);
+      expect([first.status, refs(first).length, writes.written]).toEqual([200, 4, 4]);
       // The first re-send is written before the archive finds it held (and its copies dropped); it marks the user.
       const again = await stow(t, parts);
-      expect([again.status, refs(again).length, written]).toEqual([200, 4, 8]);
+      expect([again.status, refs(again).length, writes.written]).toEqual([200, 4, 8]);
       const third = await stow(t, parts);
-      expect([third.status, refs(third).length, written]).toEqual([200, 4, 8]);
+      expect([third.status, refs(third).length, writes.written]).toEqual([200, 4, 8]);
       // New instances from the same user: looked up, not found, written and stored (and the mark goes).
       const fresh = await stow(t, [makeInstance({ StudyInstanceUID: study }), makeInstance({ StudyInstanceUID: study })]);
-      expect([fresh.status, refs(fresh).length, written]).toEqual([200, 2, 10]);
+      expect([fresh.status, refs(fresh).length, writes.written]).toEqual([200, 2, 10]);
       const q = await t.gw.app.inject({ url: `/dicom-web/studies/${study}/instances`, headers: t.auth });
       expect((q.json() as DJ[]).length).toBe(6);
       expect(fs.readdirSync(path.join(t.dataDir, 'blobs', '.tmp'))).toEqual([]);
     } finally {
-      blobs.createTemp = createTemp;
+      writes.restore();
     }
   });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, fixtureFiles, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { countWrites } from '../helpers/blobDirs.js';
 import { freePort } from '../helpers/process.js';
 import { ScuAssociation } from '../../gateway/src/dimse/scu.js';
 import { CMD, STATUS } from '../../gateway/src/dimse/command.js';
@@ -251,19 +252,7 @@ describe('C-STORE', () => {
   }, 300_000);
 
   it('answers a re-sent series without writing it again once its first instance shows it is held, and still stores a new one', async () => {
-    // Count the temps actually written (each body's finish), on the running gateway's own blob store.
-    const blobs = t.gw.archive.blobs;
-    const createTemp = blobs.createTemp.bind(blobs);
-    let written = 0;
-    blobs.createTemp = (o) => {
-      const temp = createTemp(o);
-      const finish = temp.finish.bind(temp);
-      temp.finish = (...args) => {
-        written++;
-        return finish(...args);
-      };
-      return temp;
-    };
+    const writes = countWrites(t.gw.archive.blobs);
     try {
       const CT = seriesUids.get(seriesFiles[0]!)!.sopClass!;
       const a = await scuOpen([{ abstractSyntax: CT, transferSyntaxes: [TS.explicitLE] }]);
@@ -272,7 +261,7 @@ describe('C-STORE', () => {
         const file = fs.readFileSync(f);
         expect(await a.store(pc, CT, seriesUids.get(f)!.sop!, file.subarray(datasetOffset(file)))).toBe(STATUS.success);
       }
-      expect(written).toBe(1); // the first one, written then found to be a duplicate; the others only looked up
+      expect(writes.written).toBe(1); // the first one, written then found to be a duplicate; the others only looked up
       // A new instance on the same association (the series' last file under another SOP Instance UID).
       const last = seriesFiles[seriesFiles.length - 1]!;
       const sop = seriesUids.get(last)!.sop!;
@@ -283,7 +272,7 @@ describe('C-STORE', () => {
       ds.write(fresh, at, 'latin1');
       expect(await a.store(pc, CT, fresh, ds)).toBe(STATUS.success);
       await a.release();
-      expect(written).toBe(2);
+      expect(writes.written).toBe(2);
       expect(datasetSha((await storedBytes(fresh))!)).toBe(sha256(ds));
       expect(await qidoCount(`StudyInstanceUID=${studyUid}`)).toBe(501);
       expect(tmpTempFiles()).toEqual([]);
@@ -291,7 +280,7 @@ describe('C-STORE', () => {
       expect((await api('DELETE', `/dicom-web/studies/${studyUid}/series/${seriesUid}/instances/${fresh}`)).statusCode).toBe(204);
       expect(await qidoCount(`StudyInstanceUID=${studyUid}`)).toBe(500);
     } finally {
-      blobs.createTemp = createTemp;
+      writes.restore();
     }
   });
 
