@@ -11,10 +11,18 @@ import { parseInstance, DicomParseError, type ParsedInstance } from '../dicom/in
 import { makeInstance } from '../../../test/helpers/synth.js';
 
 const dirs: string[] = [];
-afterEach(() => {
-  // Retried: a store's spares may still be being made in the background (FsBlobStore).
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 5 });
+const stores: FsBlobStore[] = [];
+afterEach(async () => {
+  // Closed first: a store makes its spare files in the background, and one made during the rm would fail it.
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
+/** An FsBlobStore closed after the test. */
+const blobStore = (...args: ConstructorParameters<typeof FsBlobStore>): FsBlobStore => {
+  const s = new FsBlobStore(...args);
+  stores.push(s);
+  return s;
+};
 const tmp = (): string => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-archive-'));
   dirs.push(d);
@@ -31,7 +39,7 @@ function tempOf(blobs: FsBlobStore, bytes: Buffer, chunk = 16_384) {
 }
 
 describe('parseTemp (header of a received body, without copying it)', () => {
-  const blobs = () => new FsBlobStore(path.join(tmp(), 'blobs'));
+  const blobs = () => blobStore(path.join(tmp(), 'blobs'));
 
   it('parses a large body from a header window and gets what the whole-body parse gets', () => {
     const bytes = big();
@@ -73,7 +81,7 @@ describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker threa
   };
 
   it('writes and hashes what an ordinary temp does; a buffer being written is never handed to another temp', async () => {
-    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    const blobs = blobStore(path.join(tmp(), 'blobs'));
     const first = bytesOf(700_000, 1);
     const second = bytesOf(650_000, 2);
     const plain = blobs.createTemp();
@@ -100,7 +108,7 @@ describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker threa
   });
 
   it('many temps finishing while others fill: every file has its own bytes', async () => {
-    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    const blobs = blobStore(path.join(tmp(), 'blobs'));
     const bodies = Array.from({ length: 12 }, (_, k) => bytesOf(300_000 + k * 1000, 10 + k));
     const finishing: Promise<{ sha256: string }>[] = [];
     const temps = [];
@@ -117,7 +125,7 @@ describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker threa
   });
 
   it('grows past its first buffer and leaves the pool for a body larger than the largest one', async () => {
-    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    const blobs = blobStore(path.join(tmp(), 'blobs'));
     for (const n of [3 * 1024 * 1024 + 5, 17 * 1024 * 1024]) {
       const body = bytesOf(n, n);
       const t = blobs.createTemp({ pooled: true });
@@ -132,7 +140,7 @@ describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker threa
   });
 
   it('a discarded pooled temp leaves no file and its buffer serves the next one', async () => {
-    const blobs = new FsBlobStore(path.join(tmp(), 'blobs'));
+    const blobs = blobStore(path.join(tmp(), 'blobs'));
     const t = blobs.createTemp({ pooled: true });
     t.write(bytesOf(1000, 3));
     t.discard();
@@ -151,7 +159,7 @@ describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker threa
 describe('archive store and crash recovery', () => {
   async function open(dataDir: string, spares?: number) {
     const index = await openIndex({ dataDir, databaseUrl: null, schema: 'unused' });
-    const blobs = new FsBlobStore(path.join(dataDir, 'blobs'), true, { spares });
+    const blobs = blobStore(path.join(dataDir, 'blobs'), true, { spares });
     const swept = blobs.sweepTemps();
     const archive = new Archive(index, blobs, { overwrite: false, fsync: true, dataDir });
     const recovered = await archive.recover();
@@ -168,7 +176,7 @@ describe('archive store and crash recovery', () => {
   it('below the disk reserve every candidate fails with HOI_ERR_DISK_FULL and its temp is gone (imports and pack copies too)', async () => {
     const dataDir = tmp();
     const index = await openIndex({ dataDir, databaseUrl: null, schema: 'unused' });
-    const blobs = new FsBlobStore(path.join(dataDir, 'blobs'));
+    const blobs = blobStore(path.join(dataDir, 'blobs'));
     const archive = new Archive(index, blobs, { overwrite: false, fsync: true, dataDir, minFreeBytes: 2 ** 60 });
     try {
       expect(archive.storeRefusal()?.code).toBe('HOI_ERR_DISK_FULL');
