@@ -83,8 +83,9 @@ export class Archive extends EventEmitter {
 
   /**
    * Undoes or finishes what a crash left half-done: a temp tied to its key (named after it, or a written
-   * spare, whose content gives the key) is placed if the index references that key (its row was committed, so its instance may have been acknowledged), else dropped;
-   * blobs named in an intent journal that the index does not reference are removed.
+   * spare, whose content gives the key) is placed if the index references that key (its row was committed,
+   * so its instance may have been acknowledged), else dropped; blobs named in an intent journal that the
+   * index does not reference are removed.
    */
   async recover(): Promise<{ removedBlobs: number; journals: number; placedTemps: number; droppedTemps: number }> {
     let removedBlobs = 0;
