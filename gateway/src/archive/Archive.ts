@@ -120,8 +120,7 @@ export class Archive extends EventEmitter {
     const bytes = this.blobs.readTemp(name);
     if (!bytes.length) return null;
     try {
-      const f = parseBody(bytes, parseInstance).fields;
-      return blobKeyFor(f.studyInstanceUid, f.sopInstanceUid, crypto.createHash('sha256').update(bytes).digest('hex'));
+      return this.keyFor(parseBody(bytes, parseInstance))(crypto.createHash('sha256').update(bytes).digest('hex'));
     } catch {
       return null;
     }

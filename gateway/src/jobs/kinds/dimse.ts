@@ -191,7 +191,7 @@ async function runPush(ctx: JobContext<DimsePushParams>): Promise<JobReport> {
           // A failed decode is the data's fault (permanent); a failed store, the association's (-1: transient).
           const answer = await sendStoredIn(part10, loc.transferSyntaxUid, (ts) => a.contextFor(loc.sopClassUid, ts), (ctx, ds) => a.store(ctx, loc.sopClassUid, loc.sopUid, ds).catch(() => -1))
             .catch(() => STATUS.cannotUnderstand);
-          const pc = answer !== null;
+          const tookContext = answer !== null;
           const status = answer ?? STATUS.sopClassNotSupported;
           if (status === STATUS.success || status === 0x0001 || (status >= 0 && (status & 0xf000) === 0xb000)) {
             sent.add(loc.sopUid);
@@ -200,7 +200,7 @@ async function runPush(ctx: JobContext<DimsePushParams>): Promise<JobReport> {
             failed++;
             // Lost association or out of resources: the peer may recover. Refusals of the data are permanent.
             if (status === -1 || (status & 0xff00) === 0xa700) transient = true;
-            const reason = status === -1 ? 'association lost' : !pc ? `${peer.aeTitle} accepts no context for ${loc.sopClassUid} in ${loc.transferSyntaxUid}` : `status ${statusText(status)}`;
+            const reason = status === -1 ? 'association lost' : !tookContext ? `${peer.aeTitle} accepts no context for ${loc.sopClassUid} in ${loc.transferSyntaxUid}` : `status ${statusText(status)}`;
             if (failures.length < MAX_FAILURES) failures.push({ item: loc.sopUid, reason });
           }
           return status < 0 ? STATUS.outOfResources : status;
