@@ -72,6 +72,7 @@ export async function build(config: Config): Promise<Gateway> {
   blobs.sweepTemps();
   const archive = new Archive(index, blobs, { overwrite: config.overwriteInstances, fsync: config.fsync, dataDir: config.dataDir, minFreeBytes: config.minFreeMb * 1024 * 1024 });
   const recovered = await archive.recover();
+  blobs.prepare();
   const worklist = new Worklist(index, IdentityVault.open(config.dataDir));
   const dimse = await createDimse(config, { archive, blobs, parse: parseInstance, onAccess: dimseAccessLogger(worklist) });
   const webPeers = new WebPeerRegistry(index.db, SecretBox.open(config.dataDir, 'peers'));

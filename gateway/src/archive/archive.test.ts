@@ -72,87 +72,101 @@ describe('parseTemp (header of a received body, without copying it)', () => {
   });
 });
 
-describe('pooled temps (STOW: bytes in a reused buffer, hashed on a worker thread)', () => {
+describe('pooled temps (STOW: written into a spare as received, then hashed and parsed on a worker thread)', () => {
   const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
   const bytesOf = (n: number, seed: number) => {
     const b = Buffer.alloc(n);
     for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 9)) & 0xff;
     return b;
   };
+  const pooledOf = (blobs: FsBlobStore, body: Buffer, chunk = 65_536) => {
+    const t = blobs.createTemp({ pooled: true });
+    for (let i = 0; i < body.length; i += chunk) t.write(body.subarray(i, i + chunk));
+    return t;
+  };
+  /** Files in the store's folders for temps and spares that hold bytes (empty spares are stock, not debris). */
+  const written = (blobs: FsBlobStore) => [blobs.tmpDir, path.join(blobs.root, '.spare')].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).map((f) => path.join(d, f)) : [])).filter((f) => fs.statSync(f).size > 0);
 
-  it('writes and hashes what an ordinary temp does; a buffer being written is never handed to another temp', async () => {
+  it('hashes and parses on the worker what this thread does, from the spare it was written into; finish only names it', async () => {
     const blobs = blobStore(path.join(tmp(), 'blobs'));
-    const first = bytesOf(700_000, 1);
-    const second = bytesOf(650_000, 2);
-    const plain = blobs.createTemp();
-    plain.write(first);
-    const pooled = blobs.createTemp({ pooled: true });
-    for (let i = 0; i < first.length; i += 65_536) pooled.write(first.subarray(i, i + 65_536));
-    expect(pooled.head(100)).toEqual(first.subarray(0, 100));
-    // A second pooled temp fills while the first is being written: it must not get the first one's buffer.
-    const finishing = pooled.finish((h) => `aa/one-${h.slice(0, 12)}.dcm`, { release: true });
-    const p2 = blobs.createTemp({ pooled: true });
-    p2.write(second);
-    const [r1, r2] = await Promise.all([finishing, p2.finish(undefined, { release: true })]);
-    expect(r1).toEqual({ size: first.length, sha256: sha(first) });
-    expect(r1).toEqual(await plain.finish());
-    expect(r2.sha256).toBe(sha(second));
-    expect(pooled.memory).toBeNull();
-    // Released buffers serve the next temps.
-    const p3 = blobs.createTemp({ pooled: true });
-    p3.write(second);
-    p3.discard();
-    blobs.place([{ temp: pooled, key: `aa/one-${r1.sha256.slice(0, 12)}.dcm` }]);
-    // (sha, not toEqual: a deep diff of 700 KB takes the test runner seconds)
-    expect(sha(await blobs.read(`aa/one-${r1.sha256.slice(0, 12)}.dcm`))).toBe(sha(first));
+    await blobs.sparesReady();
+    const body = big({ PatientName: 'NGUYEN^VAN^A' });
+    const t = pooledOf(blobs, body);
+    expect(t.head(132)).toEqual(body.subarray(0, 132));
+    const r = await t.digestAndParse!();
+    expect(r.sha256).toBe(sha(body));
+    // The worker runs the built parser (gateway/dist): `npm test` builds it first.
+    expect('parsed' in r && r.parsed).toEqual(parseInstance(body));
+    // Durable already: the spare holds the body before finish is called.
+    expect(written(blobs)).toHaveLength(1);
+    expect(sha(fs.readFileSync(written(blobs)[0]!))).toBe(sha(body));
+    const key = `aa/one-${r.sha256.slice(0, 12)}.dcm`;
+    expect(await t.finish(() => key, { release: true })).toEqual({ size: body.length, sha256: sha(body) });
+    expect(t.key).toBe(key);
+    expect(t.memory).toBeNull();
+    blobs.place([{ temp: t, key }]);
+    expect(sha(await blobs.read(key))).toBe(sha(body));
+    expect(written(blobs)).toEqual([]);
   });
 
-  it('many temps finishing while others fill: every file has its own bytes', async () => {
-    const blobs = blobStore(path.join(tmp(), 'blobs'));
+  it('many temps written and hashed while others fill: every file has its own bytes', async () => {
+    const blobs = blobStore(path.join(tmp(), 'blobs'), true, { spares: 4 });
+    await blobs.sparesReady();
     const bodies = Array.from({ length: 12 }, (_, k) => bytesOf(300_000 + k * 1000, 10 + k));
     const finishing: Promise<{ sha256: string }>[] = [];
     const temps = [];
     for (const [k, body] of bodies.entries()) {
-      const t = blobs.createTemp({ pooled: true });
-      t.write(body);
+      const t = pooledOf(blobs, body);
       temps.push(t);
-      finishing.push(t.finish((h) => `cc/${k}-${h.slice(0, 12)}.dcm`, { release: true }));
-      await new Promise((r) => setTimeout(r, k % 4)); // the next one fills while this one is at some stage of its finish
+      // More temps than spares: one that finds none ready is hashed here and written at finish.
+      finishing.push(t.digestAndParse!().then(() => t.finish((h) => `cc/${k}-${h.slice(0, 12)}.dcm`, { release: true })));
+      await new Promise((r) => setTimeout(r, k % 4)); // the next one fills while this one is at some stage of its write
     }
     const done = await Promise.all(finishing);
     blobs.place(temps.map((temp, k) => ({ temp, key: `cc/${k}-${done[k]!.sha256.slice(0, 12)}.dcm` })));
     for (const [k, body] of bodies.entries()) expect(sha(await blobs.read(`cc/${k}-${done[k]!.sha256.slice(0, 12)}.dcm`))).toBe(sha(body));
+    expect(written(blobs)).toEqual([]);
   });
 
-  it('grows past its first buffer and leaves the pool for a body larger than the largest one', async () => {
+  it('without a spare ready, or past the memory limit, it hashes on this thread and leaves the parse to the caller', async () => {
+    const none = blobStore(path.join(tmp(), 'blobs'), true, { spares: 0 });
+    const small = bytesOf(200_000, 4);
+    const t = pooledOf(none, small);
+    expect(await t.digestAndParse!()).toEqual({ sha256: sha(small), parsed: null });
+    expect((await t.finish((h) => `dd/s-${h.slice(0, 12)}.dcm`)).sha256).toBe(sha(small));
+
     const blobs = blobStore(path.join(tmp(), 'blobs'));
-    for (const n of [3 * 1024 * 1024 + 5, 17 * 1024 * 1024]) {
-      const body = bytesOf(n, n);
-      const t = blobs.createTemp({ pooled: true });
-      for (let i = 0; i < body.length; i += 1_000_000) t.write(body.subarray(i, i + 1_000_000));
-      expect(t.inMemory).toBe(n < 16 * 1024 * 1024);
-      expect(t.head(64)).toEqual(body.subarray(0, 64));
-      const r = await t.finish((h) => `bb/${n}-${h.slice(0, 12)}.dcm`, { release: true });
-      expect(r).toEqual({ size: n, sha256: sha(body) });
-      blobs.place([{ temp: t, key: `bb/${n}-${r.sha256.slice(0, 12)}.dcm` }]);
-      expect(sha(await blobs.read(`bb/${n}-${r.sha256.slice(0, 12)}.dcm`))).toBe(sha(body));
-    }
+    await blobs.sparesReady();
+    const huge = bytesOf(17 * 1024 * 1024, 5);
+    const u = pooledOf(blobs, huge, 1_000_000);
+    expect(u.inMemory).toBe(false);
+    expect(u.head(64)).toEqual(huge.subarray(0, 64));
+    expect(await u.digestAndParse!()).toEqual({ sha256: sha(huge), parsed: null });
+    const key = `bb/h-${sha(huge).slice(0, 12)}.dcm`;
+    expect(await u.finish(() => key, { release: true })).toEqual({ size: huge.length, sha256: sha(huge) });
+    blobs.place([{ temp: u, key }]);
+    expect(sha(await blobs.read(key))).toBe(sha(huge));
   });
 
-  it('a discarded pooled temp leaves no file and its buffer serves the next one', async () => {
+  it('a discarded pooled temp leaves no file, whether its write is done or still running', async () => {
     const blobs = blobStore(path.join(tmp(), 'blobs'));
-    const t = blobs.createTemp({ pooled: true });
-    t.write(bytesOf(1000, 3));
+    await blobs.sparesReady();
+    const t = pooledOf(blobs, bytesOf(1000, 3));
     t.discard();
     expect(() => t.write(Buffer.alloc(1))).toThrow('temp blob closed');
-    const body = bytesOf(200_000, 4);
-    const u = blobs.createTemp({ pooled: true });
-    u.write(body);
-    expect(sha(u.memory!)).toBe(sha(body));
-    expect((await u.finish()).sha256).toBe(sha(body));
+    await expect(t.digestAndParse!()).rejects.toThrow('temp blob closed');
+
+    const u = pooledOf(blobs, bytesOf(200_000, 4));
+    const r = await u.digestAndParse!();
+    expect('parseError' in r && r.parseError.name).toBe('DicomParseError');
     u.discard();
+
+    const v = pooledOf(blobs, bytesOf(600_000, 6));
+    const running = v.digestAndParse!();
+    v.discard();
+    await running.catch(() => undefined);
     await new Promise((r) => setTimeout(r, 50));
-    expect(fs.readdirSync(blobs.tmpDir)).toEqual([]);
+    expect(written(blobs)).toEqual([]);
   });
 });
 
@@ -241,7 +255,7 @@ describe('archive store and crash recovery', () => {
     const spareDir = path.join(dataDir, 'blobs', '.spare');
     const written = () => list(spareDir).filter((f) => fs.statSync(path.join(spareDir, f)).size > 0);
     await first.blobs.sparesReady();
-    expect(list(spareDir).length).toBe(8);
+    expect(list(spareDir).length).toBe(32);
     const [a, b, c] = [1, 2, 3].map((n) => big({ StudyInstanceUID: study, SeriesInstanceUID: '2.25.2102', SOPInstanceUID: `2.25.310${n}`, InstanceNumber: n }));
 
     // Normal store: the body went into a spare (nothing named in .tmp), then placed from there.

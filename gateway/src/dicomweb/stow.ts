@@ -109,7 +109,7 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
           return unreadable(err as Error & { reason?: string });
         }
       };
-      // A pooled temp is hashed and parsed on the worker: the event loop only receives and copies the parts.
+      // A pooled temp is written into a spare and hashed and parsed on the worker: the event loop only receives.
       // Every promise here settles (failures are recorded, not thrown): they are awaited only once the body is in.
       const work = p.temp.digestAndParse
         ? p.temp.digestAndParse().then((r) => ('parseError' in r ? unreadable(r.parseError) : r.parsed ? accept(r.parsed) : parseHere()), (err: Error) => fail('HOI_ERR_STORAGE', err.message))

@@ -39,8 +39,9 @@ export interface TempBlob {
    */
   finish(keyFor?: (sha256: string) => string, opts?: FinishOptions): Promise<{ size: number; sha256: string }>;
   /**
-   * Pooled temps (STOW): once the body is complete, its SHA-256 and header parse on the hashing worker, so that
-   * `finish` goes straight to the write. Other temps have no such method.
+   * Pooled temps (STOW): once the body is complete, it is written (durably) into a spare, and its SHA-256 and
+   * header parse come from the hashing worker; `finish` then only ties it to its key. Without a spare ready, it
+   * is hashed on this thread (`parsed: null`) and written at `finish`. Other temps have no such method.
    */
   digestAndParse?(): Promise<DigestAndParse>;
   /** The key the finished temp is tied to (`finish(keyFor)`), if any. */
@@ -59,8 +60,8 @@ export interface TempBlob {
 
 export interface CreateTempOptions {
   /**
-   * Copy the bytes into a reused buffer and hash them on a worker thread (at `finish`), for receivers of many
-   * bodies at once (STOW-RS). Finish with `release: true`, or discard, so the buffer goes back to the pool.
+   * For receivers of many bodies at once (STOW-RS): once complete, `digestAndParse` writes the body into a spare
+   * file and a worker thread hashes and parses it from there; this thread neither copies nor hashes it.
    */
   pooled?: boolean;
 }

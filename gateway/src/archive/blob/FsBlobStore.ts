@@ -3,7 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore, CreateTempOptions, DigestAndParse, FinishOptions, TempBlob } from './BlobStore.js';
-import { HashWorker, SlotPool, type Slot } from './pooledBytes.js';
+import { HashWorker } from './pooledBytes.js';
 
 /** Bodies up to this size are also kept in memory, so parsing needs no second read; larger ones are read back. */
 const MEMORY_LIMIT = 16 * 1024 * 1024;
@@ -92,7 +92,7 @@ class SpareFiles {
     while (!this.closed && this.ready.length + this.making < this.want) {
       this.making++;
       const file = path.join(this.dir, `${unique()}${SPARE}`);
-      const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (this.fsync ? fs.constants.O_DSYNC : 0);
+      const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | (this.fsync ? fs.constants.O_DSYNC : 0);
       fs.open(file, flags, 0o640, (err, fd) => {
         if (err) return void this.made(null);
         if (!this.fsync) return void this.made({ path: file, fd });
@@ -139,86 +139,75 @@ class FsTempBlob implements TempBlob {
   key: string | null = null;
   /** Open only once a body outgrows memory: opening a file waits on the filesystem journal, which busy fsyncs hold. */
   private fd: number | null = null;
-  /** Made on first use: a pooled temp is hashed on the worker instead. */
+  /** Made on first use (a pooled temp in memory is hashed on the worker instead, see `digestAndParse`). */
   private hash: crypto.Hash | null = null;
   private digested: { size: number; sha256: string } | null = null;
   size = 0;
   private chunks: Buffer[] | null = [];
   private done = false;
   private discarded = false;
-  /** Pooled mode: the bytes so far are `slot.buf[0, size)` (and `chunks` is that one view). */
-  private slot: Slot | null = null;
+  /** Pooled mode: the spare the body was written into before its key was known (`digestAndParse`). */
+  private early: { fd: number; busy: boolean; written: Promise<unknown> } | null = null;
 
   constructor(
     private readonly dir: string, private readonly fsync: boolean, private readonly dirSync: DirSyncer, private readonly spares: SpareFiles | null = null,
-    private readonly pooled: { slots: SlotPool; hasher: HashWorker } | null = null,
+    private readonly pooled: { hasher: HashWorker } | null = null,
   ) {
     this.path = path.join(dir, `${unique()}.part`);
-    if (pooled) this.slot = pooled.slots.get(1);
   }
 
   write(chunk: Uint8Array): void {
     if (this.done || this.discarded || this.digested) throw new Error('temp blob closed');
     // No copy: chunks are fresh socket (or parser-concatenated) buffers that nobody rewrites. Copying them
     // would cost more than it seems: fresh memory is page-faulted in, ~1 ms per 500 KB on these VMs.
-    // (A pooled temp copies into its slot, memory that is paged in already.)
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.slot && this.copyToSlot(b)) return;
-    (this.hash ??= crypto.createHash('sha256')).update(b);
     this.size += b.length;
     if (this.chunks && this.size <= MEMORY_LIMIT) {
+      if (!this.pooled) (this.hash ??= crypto.createHash('sha256')).update(b);
       this.chunks.push(b);
       return;
     }
     if (this.chunks) {
+      if (this.pooled) this.hash = hashOf(this.chunks);
       // Spill: from here on the body streams to disk and memory holds nothing.
       this.fd = fs.openSync(this.path, 'wx+', 0o640); // read back too: head() parses its start
       for (const c of this.chunks) writeAll(this.fd, c);
       this.chunks = null;
     }
+    (this.hash ??= crypto.createHash('sha256')).update(b);
     writeAll(this.fd!, b);
   }
 
-  /** Appends to the slot (moving to a bigger one when full); false, out of pooled mode, when the body outgrows them. */
-  private copyToSlot(b: Buffer): boolean {
-    let slot = this.slot!;
-    const end = this.size + b.length;
-    if (end > slot.buf.length) {
-      const bigger = end <= MEMORY_LIMIT ? this.pooled!.slots.get(end) : null;
-      if (!bigger) {
-        // A private copy of what the slot held, hashed here; then on as an ordinary temp.
-        const held = Buffer.from(slot.buf.subarray(0, this.size));
-        this.releaseSlot();
-        this.hash = crypto.createHash('sha256').update(held);
-        this.chunks = [held];
-        return false;
-      }
-      slot.buf.copy(bigger.buf, 0, 0, this.size);
-      this.pooled!.slots.put(slot);
-      this.slot = slot = bigger;
-    }
-    b.copy(slot.buf, this.size);
-    this.size = end;
-    this.chunks = [slot.buf.subarray(0, end)];
-    return true;
-  }
-
-  private releaseSlot(): void {
-    if (!this.slot) return;
-    this.pooled!.slots.put(this.slot);
-    this.slot = null;
-    this.chunks = null;
-  }
-
+  /**
+   * Pooled temps (STOW): the body, still in the socket's chunks, is written into a spare at once (O_DSYNC:
+   * durable when the write returns; one writev on the pool, no copy on this thread), then the hashing worker
+   * reads it back from the page cache, hashes and parses it. The event loop only receives. Without a spare ready
+   * (or past the memory limit) it is hashed here and the caller parses.
+   */
   digestAndParse(): Promise<DigestAndParse> {
     if (this.done || this.discarded) return Promise.reject(new Error('temp blob closed'));
-    // Not pooled (or out of pooled mode: a body past the largest slot): hashed as it came; the caller parses.
-    if (!this.slot || this.digested) return Promise.resolve({ sha256: this.digest().sha256, parsed: null });
+    const spare = this.pooled && !this.digested && !this.early && this.chunks && this.fd === null ? this.spares?.take() : null;
+    if (!spare) return Promise.resolve({ sha256: this.digest().sha256, parsed: null });
+    this.path = spare.path;
     const size = this.size;
-    return this.pooled!.hasher.digestAndParse(this.slot.sab, size).then((r) => {
+    const work = writevAll(spare.fd, this.chunks!).then(() => this.pooled!.hasher.digestAndParse(spare.fd, size)).then((r) => {
       this.digested = { size, sha256: r.sha256 };
       return r;
     });
+    const early = { fd: spare.fd, busy: true, written: work.catch(() => undefined) };
+    this.early = early;
+    // A temp discarded while its write ran closes the spare now (the file is gone already).
+    void early.written.then(() => {
+      early.busy = false;
+      if (this.discarded && this.early === early) this.closeEarly();
+    });
+    return work;
+  }
+
+  private closeEarly(): void {
+    const e = this.early;
+    this.early = null;
+    if (e) fs.closeSync(e.fd);
   }
 
   get inMemory(): boolean {
@@ -227,9 +216,7 @@ class FsTempBlob implements TempBlob {
 
   digest(): { size: number; sha256: string } {
     if (!this.digested) {
-      const sha256 = this.slot
-        ? crypto.createHash('sha256').update(this.slot.buf.subarray(0, this.size)).digest('hex')
-        : (this.hash ?? crypto.createHash('sha256')).digest('hex');
+      const sha256 = (this.hash ?? hashOf(this.chunks ?? [])).digest('hex');
       this.digested = { size: this.size, sha256 };
       this.hash = null;
     }
@@ -270,8 +257,17 @@ class FsTempBlob implements TempBlob {
   async finish(keyFor?: (sha256: string) => string, opts: FinishOptions = {}): Promise<{ size: number; sha256: string }> {
     if (this.done || this.discarded) throw new Error('temp blob closed');
     this.done = true;
-    // Pooled: hashed on the worker thread while this one goes on with the next part.
-    if (this.slot && !this.digested && !opts.sync) this.digested = { size: this.size, sha256: await this.pooled!.hasher.digest(this.slot.sab, this.size) };
+    // Written into a spare already (digestAndParse): durable, only its key to record.
+    if (this.early) {
+      const early = this.early;
+      await early.written;
+      const d = this.digest();
+      this.key = keyFor?.(d.sha256) ?? null;
+      this.closeEarly();
+      if (opts.release) this.drop();
+      if (this.discarded) fs.rm(this.path, { force: true }, () => undefined);
+      return d;
+    }
     const d = this.digest();
     const key = keyFor?.(d.sha256) ?? null;
     // In memory, keyed, and a spare ready: one durable write into it (see SpareFiles), nothing else.
@@ -288,15 +284,6 @@ class FsTempBlob implements TempBlob {
       if (this.fd !== null) await p<void>((cb) => fs.rename(this.path, named, (e) => cb(e, undefined)));
       this.path = named;
       this.key = key;
-    }
-    if (this.slot) {
-      // Pooled: the worker creates, writes, fsyncs and closes the file, one message from this thread.
-      await this.pooled!.hasher.write(this.slot.sab, this.size, this.path, this.fsync);
-      if (opts.release) this.drop();
-      // A named temp is what recovery finishes from: its directory entry must be on disk too.
-      if (this.fsync && this.key) await this.dirSync.sync();
-      if (this.discarded) fs.rm(this.path, { force: true }, () => undefined);
-      return d;
     }
     // Open, write, fsync and close on the libuv pool: the other core does the copying while this one
     // parses the next part, and several fsyncs in flight share one journal commit.
@@ -333,9 +320,8 @@ class FsTempBlob implements TempBlob {
     return d;
   }
 
-  /** The bytes are on disk: memory lets them go (a pooled slot goes back to the pool). */
+  /** The bytes are on disk: memory lets them go. */
   private drop(): void {
-    if (this.slot) this.releaseSlot();
     this.chunks = null;
   }
 
@@ -371,8 +357,8 @@ class FsTempBlob implements TempBlob {
   discard(): void {
     if (this.discarded) return;
     this.discarded = true;
-    // A running finish() may be writing from the slot: it keeps it (to the GC) unless asked to release it.
-    if (!this.done) this.releaseSlot();
+    // A spare written early: closed now, or once its write (still running) returns.
+    if (this.early && !this.early.busy) this.closeEarly();
     if (this.fd !== null && !this.done) {
       try { fs.closeSync(this.fd); } catch { /* already closed */ }
       this.fd = null;
@@ -397,7 +383,6 @@ export class FsBlobStore implements BlobStore {
   private readonly tmpSync: DirSyncer;
   private readonly knownDirs = new Set<string>();
   private readonly spares: SpareFiles;
-  private readonly slots = new SlotPool();
 
   /** `spares`: files kept ready (SpareFiles); eight cover four associations committing at once with room to spare. */
   constructor(readonly root: string, private readonly fsync = true, opts: { spares?: number } = {}) {
@@ -406,9 +391,18 @@ export class FsBlobStore implements BlobStore {
     this.tmpSync = new DirSyncer(this.tmpDir);
     const spareDir = path.join(root, '.spare');
     fs.mkdirSync(spareDir, { recursive: true });
-    this.spares = new SpareFiles(spareDir, opts.spares ?? 8, fsync);
+    this.spares = new SpareFiles(spareDir, opts.spares ?? 32, fsync);
     // Once, at start: the entries of `.tmp` and `.spare` themselves, which recovery relies on.
     if (fsync) fsyncDirSync(root);
+  }
+
+  /**
+   * Makes the spares and starts the hashing worker ahead of the first store (at start: else the first STOW
+   * request pays for both, ~150 ms on these VMs).
+   */
+  prepare(): void {
+    this.spares.fill();
+    sharedHasher().warm();
   }
 
   /** Starts making spares and resolves once none is being made (tests; the store fills them on demand). */
@@ -478,7 +472,7 @@ export class FsBlobStore implements BlobStore {
   createTemp(opts: CreateTempOptions = {}): TempBlob {
     // Spares are made while the body arrives, ready for its finish.
     this.spares.fill();
-    return new FsTempBlob(this.tmpDir, this.fsync, this.tmpSync, this.spares, opts.pooled ? { slots: this.slots, hasher: sharedHasher() } : null);
+    return new FsTempBlob(this.tmpDir, this.fsync, this.tmpSync, this.spares, opts.pooled ? { hasher: sharedHasher() } : null);
   }
 
   private abs(key: string): string {
@@ -570,6 +564,13 @@ function unwritten(list: Buffer[], written: number): Buffer[] {
 
 function writevAllSync(fd: number, chunks: Buffer[]): void {
   for (let list = chunks; list.length; ) list = unwritten(list, fs.writevSync(fd, list));
+}
+
+/** A SHA-256 fed with these chunks (not yet digested). */
+function hashOf(chunks: Buffer[]): crypto.Hash {
+  const h = crypto.createHash('sha256');
+  for (const c of chunks) h.update(c);
+  return h;
 }
 
 async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {

@@ -4,18 +4,23 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInstance } from '../../dicom/index.js';
 import { parseBody } from '../parseTemp.js';
-import { HashWorker, SlotPool } from './pooledBytes.js';
+import os from 'node:os';
+import { afterAll } from 'vitest';
+import { HashWorker } from './pooledBytes.js';
 
 const REAL = path.join(process.env.HOICHAN_SHARED ?? path.join(import.meta.dirname, '../../../../../shared'), 'fixtures/real');
 
-const inSlot = (pool: SlotPool, bytes: Buffer) => {
-  const slot = pool.get(bytes.length)!;
-  bytes.copy(slot.buf);
-  return slot;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoichan-hashworker-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+/** The bytes in a new file, open for reading and writing (as a written spare is), with a few bytes of slack after them. */
+const inFile = (bytes: Buffer): number => {
+  const fd = fs.openSync(path.join(dir, `${files++}.spare`), 'w+');
+  fs.writeSync(fd, Buffer.concat([bytes, Buffer.from('slack')]));
+  return fd;
 };
 
-describe('HashWorker.digestAndParse (STOW: SHA-256 and header parse off the event loop)', () => {
-  const pool = new SlotPool();
+describe('HashWorker.digestAndParse (STOW: SHA-256 and header parse of a written spare, off the event loop)', () => {
   const withParser = new HashWorker();
   const hashOnly = new HashWorker(null);
 
@@ -27,8 +32,9 @@ describe('HashWorker.digestAndParse (STOW: SHA-256 and header parse off the even
     let parsedThere = 0;
     for (const f of files) {
       const bytes = fs.readFileSync(path.join(REAL, f));
-      const slot = inSlot(pool, bytes);
-      const r = await withParser.digestAndParse(slot.sab, bytes.length);
+      const fd = inFile(bytes);
+      const r = await withParser.digestAndParse(fd, bytes.length);
+      fs.closeSync(fd);
       expect(r.sha256, f).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
       let here: unknown;
       try {
@@ -42,23 +48,28 @@ describe('HashWorker.digestAndParse (STOW: SHA-256 and header parse off the even
         expect(r.parsed, f).toEqual(here);
         parsedThere++;
       }
-      pool.put(slot);
     }
     expect(parsedThere).toBeGreaterThan(30);
   });
 
   it('reports an unreadable body as a DicomParseError with its reason', async () => {
     const bytes = fs.readFileSync(path.join(REAL, 'CT_small.dcm')).subarray(0, 2000);
-    const slot = inSlot(pool, Buffer.from(bytes));
-    const r = await withParser.digestAndParse(slot.sab, bytes.length);
+    const r = await withParser.digestAndParse(inFile(Buffer.from(bytes)), bytes.length);
     expect('parseError' in r && r.parseError.name).toBe('DicomParseError');
     expect('parseError' in r && r.parseError.reason).toBe('truncated');
   });
 
   it('without a built parser it only hashes, and the caller parses', async () => {
     const bytes = fs.readFileSync(path.join(REAL, 'CT_small.dcm'));
-    const slot = inSlot(pool, bytes);
-    const r = await hashOnly.digestAndParse(slot.sab, bytes.length);
+    const r = await hashOnly.digestAndParse(inFile(bytes), bytes.length);
     expect(r).toEqual({ sha256: crypto.createHash('sha256').update(bytes).digest('hex'), parsed: null });
+  });
+
+  it('fails, without answering a hash, when the file holds fewer bytes than asked or is closed', async () => {
+    const bytes = fs.readFileSync(path.join(REAL, 'CT_small.dcm'));
+    await expect(withParser.digestAndParse(inFile(bytes), bytes.length + 100)).rejects.toThrow(/ended at/);
+    const fd = inFile(bytes);
+    fs.closeSync(fd);
+    await expect(withParser.digestAndParse(fd, bytes.length)).rejects.toThrow(/EBADF|bad file/i);
   });
 });

@@ -6,14 +6,15 @@ import type { ParsedInstance } from '../../dicom/types.js';
 import type { DigestAndParse, ParseErrorInfo } from './BlobStore.js';
 
 /**
- * Support for pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS): a received body is copied
- * into a reused shared buffer, then hashed and written to its temp file by a worker thread. With one sender,
- * STOW is bound by the event loop, which receives and parses every part: this takes the SHA-256 (~0.4 ms per
- * 527 KB part) and four fs dispatches off it, and the HTTP parser's chunks die young instead of being held until
- * the request's commit (no full GC during the STOW bench, 4–6 before), for one copy into memory that is already
- * paged in (~0.05–0.25 ms). STOW bench, 2 shared cores: event loop 1.59 → 1.32 ms per instance.
- * The worker also parses the header (`digestAndParse`, ~0.3 ms per part more off the event loop, which is
- * 100 % busy while a large STOW arrives): 6 interleaved pairs, 373–407 vs 310–397 inst/s, every pair ahead.
+ * Support for pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one sender, STOW is
+ * bound by the event loop, which receives every part: a finished part goes from the socket's chunks straight
+ * into a spare file (one writev on the thread pool), and the worker below reads it back from the page cache,
+ * hashes it (SHA-256, ~0.4 ms per 527 KB part) and parses its header (~0.3 ms), off the event loop.
+ * Before (2026-11-26): each part was copied into a reused SharedArrayBuffer for the worker, and that copy,
+ * 0.06 ms alone, took 0.35 ms per part inside a busy STOW (a fifth of the event loop's time while receiving);
+ * STOW bench, 5 interleaved pairs: 234–283 vs 197–225 inst/s, every pair ahead.
+ *
+ * `SlotPool` (reused read buffers) serves the retrieve side (`dicomweb/multipartSend.ts`).
  */
 
 /** A reusable buffer of one of the size classes; `buf` views all of `sab`. */
@@ -56,60 +57,55 @@ export class SlotPool {
 }
 
 /**
- * CommonJS (an eval worker): the same under tsx, tests and dist. 'hash' answers the SHA-256; 'parse' the SHA-256
- * and the header parse (by the built parser `builtParser()` finds, when there is one); 'write' creates the file (wx), writes, fsyncs (if asked) and closes it, with the pool's async calls, so the
- * worker hashes the next part meanwhile and the event loop dispatches one message instead of four fs calls.
+ * CommonJS (an eval worker): the same under tsx, tests and dist. 'readParse' reads the first `len` bytes of an
+ * open file (a spare the event loop just wrote a received body into, so from the page cache) into the
+ * worker's own reused buffer, and answers their SHA-256 and the header parse (by the built parser
+ * `builtParser()` finds, when there is one). Read, hash and parse run in one callback: the buffer is never
+ * shared between two jobs.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
-const fail = (id, e) => parentPort.postMessage({ id, error: { message: e.message, code: e.code } });
 const parser = workerData && workerData.parseUrls
   ? Promise.all([import(workerData.parseUrls.parseTemp), import(workerData.parseUrls.parseInstance)]).then(([t, i]) => (b) => t.parseBody(b, i.parseInstance), () => null)
   : Promise.resolve(null);
-parentPort.on('message', (m) => {
-  const bytes = new Uint8Array(m.sab, 0, m.len);
-  if (m.op === 'hash') return parentPort.postMessage({ id: m.id, hex: createHash('sha256').update(bytes).digest('hex') });
-  if (m.op === 'parse') {
-    return void parser.then((parse) => {
-      const hex = createHash('sha256').update(bytes).digest('hex');
-      if (!parse) return parentPort.postMessage({ id: m.id, hex, noParser: true });
-      try {
-        parentPort.postMessage({ id: m.id, hex, parsed: parse(Buffer.from(m.sab, 0, m.len)) });
-      } catch (e) {
-        parentPort.postMessage({ id: m.id, hex, parseError: { name: e.name, reason: e.reason, message: e.message } });
-      }
-    });
-  }
-  fs.open(m.path, 'wx', 0o640, (err, fd) => {
-    if (err) return fail(m.id, err);
-    const done = (e) => fs.close(fd, (ce) => (e || ce ? fail(m.id, e || ce) : parentPort.postMessage({ id: m.id })));
-    const rest = (off) => {
-      if (off >= bytes.length) return m.fsync ? fs.fsync(fd, done) : done(null);
-      fs.write(fd, bytes, off, bytes.length - off, null, (e, n) => (e ? done(e) : rest(off + n)));
-    };
-    rest(0);
-  });
-});`;
-
-const hashHere = (sab: SharedArrayBuffer, len: number): string => crypto.createHash('sha256').update(new Uint8Array(sab, 0, len)).digest('hex');
-
-/** A job done on this thread (no worker). A write that the worker may have begun fails on 'wx': never a double write. */
-async function here(msg: Job['msg']): Promise<Reply> {
-  if (msg.op === 'hash') return { id: -1, hex: hashHere(msg.sab, msg.len) };
-  if (msg.op === 'parse') return { id: -1, hex: hashHere(msg.sab, msg.len), noParser: true };
+let buf = Buffer.alloc(0);
+parentPort.on('message', (m) => void parser.then((parse) => {
+  let bytes;
   try {
-    const fh = await fs.promises.open(msg.path!, 'wx', 0o640);
-    try {
-      await fh.writeFile(new Uint8Array(msg.sab, 0, msg.len));
-      if (msg.fsync) await fh.sync();
-    } finally {
-      await fh.close();
+    if (buf.length < m.len) buf = Buffer.allocUnsafe(Math.max(m.len, 2 * buf.length));
+    let off = 0;
+    while (off < m.len) {
+      const n = fs.readSync(m.fd, buf, off, m.len - off, off);
+      if (n === 0) throw new Error('the file ended at ' + off + ' of ' + m.len + ' bytes');
+      off += n;
     }
-    return { id: -1 };
+    bytes = buf.subarray(0, m.len);
   } catch (e) {
-    return { id: -1, error: { message: (e as Error).message, code: (e as NodeJS.ErrnoException).code } };
+    return parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code } });
+  }
+  const hex = createHash('sha256').update(bytes).digest('hex');
+  if (!parse) return parentPort.postMessage({ id: m.id, hex, noParser: true });
+  try {
+    parentPort.postMessage({ id: m.id, hex, parsed: parse(bytes) });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, hex, parseError: { name: e.name, reason: e.reason, message: e.message } });
+  }
+}));`;
+
+/** A job done on this thread (no worker): read and hash; the caller parses. */
+function here(msg: Job['msg']): Promise<Reply> {
+  try {
+    const bytes = Buffer.allocUnsafe(msg.len);
+    for (let off = 0; off < msg.len; ) {
+      const n = fs.readSync(msg.fd, bytes, off, msg.len - off, off);
+      if (n === 0) throw new Error(`the file ended at ${off} of ${msg.len} bytes`);
+      off += n;
+    }
+    return Promise.resolve({ id: -1, hex: crypto.createHash('sha256').update(bytes).digest('hex'), noParser: true });
+  } catch (e) {
+    return Promise.resolve({ id: -1, error: { message: (e as Error).message, code: (e as NodeJS.ErrnoException).code } });
   }
 }
 
@@ -135,15 +131,14 @@ function builtParser(): { parseTemp: string; parseInstance: string } | null {
   return parseTemp && parseInstance ? { parseTemp, parseInstance } : null;
 }
 interface Job {
-  msg: { op: 'hash' | 'parse' | 'write'; sab: SharedArrayBuffer; len: number; path?: string; fsync?: boolean };
+  msg: { fd: number; len: number };
   resolve: (r: Reply) => void;
 }
 
 /**
- * SHA-256 of the start of a shared buffer (with the DICOM header parse, `digestAndParse`), and its write to a
- * new file, on one worker thread (a part hashes and parses in well under a millisecond, so one keeps up with
- * any network). The worker holds the process open only while a job is pending. Should it fail to start or
- * die, jobs run on the calling thread: slower, never wrong.
+ * SHA-256 and DICOM header parse of a written file, on one worker thread (a part reads, hashes and parses in
+ * well under a millisecond, so one keeps up with any network). The worker holds the process open only while a
+ * job is pending. Should it fail to start or die, jobs run on the calling thread: slower, never wrong.
  */
 export class HashWorker {
   private worker: Worker | null = null;
@@ -153,25 +148,20 @@ export class HashWorker {
 
   constructor(private readonly parseUrls: { parseTemp: string; parseInstance: string } | null = builtParser()) {}
 
-  digest(sab: SharedArrayBuffer, len: number): Promise<string> {
-    return this.send({ op: 'hash', sab, len }).then((r) => r.hex!);
+  /** Starts the worker ahead of its first job (its parser's modules take a while to load). */
+  warm(): void {
+    this.start();
   }
 
   /**
-   * SHA-256 and the DICOM header parse (`parseBody`) in one job: STOW's event loop then only copies each part
-   * and dispatches it. `parsed: null` when the worker has no parser: parse on the calling thread.
+   * SHA-256 and the header parse (`parseBody`) of the first `len` bytes of the open file `fd` (readable, its
+   * bytes written). `parsed: null` when the worker has no parser: parse on the calling thread.
    */
-  digestAndParse(sab: SharedArrayBuffer, len: number): Promise<DigestAndParse> {
-    return this.send({ op: 'parse', sab, len }).then((r) => {
+  digestAndParse(fd: number, len: number): Promise<DigestAndParse> {
+    return this.send({ fd, len }).then((r) => {
+      if (r.error) throw Object.assign(new Error(r.error.message), { code: r.error.code });
       if (r.parseError) return { sha256: r.hex!, parseError: r.parseError };
       return { sha256: r.hex!, parsed: r.noParser ? null : r.parsed! };
-    });
-  }
-
-  /** Creates `file` (it must not exist) with the first `len` bytes of `sab`, fsynced if asked, and closes it. */
-  write(sab: SharedArrayBuffer, len: number, file: string, fsync: boolean): Promise<void> {
-    return this.send({ op: 'write', sab, len, path: file, fsync }).then((r) => {
-      if (r.error) throw Object.assign(new Error(r.error.message), { code: r.error.code });
     });
   }
 
