@@ -9,6 +9,8 @@ import { annexFProblems } from '../helpers/annexF.js';
 import { makeInstance, newUid } from '../helpers/synth.js';
 import type { FsBlobStore } from '../../gateway/src/archive/blob/FsBlobStore.js';
 import { countWrites } from '../helpers/blobDirs.js';
+import { fileMetaPrefix } from '../../gateway/src/dimse/part10.js';
+import { datasetOffset } from '../../gateway/src/dicom/fileMeta.js';
 
 type DJ = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>;
 
@@ -94,6 +96,12 @@ describe.each(BACKENDS)('DICOMweb on %s', (backend) => {
     expect((await stow(t, [a])).status).toBe(200);
     const again = await stow(t, [a]);
     expect(again.status).toBe(200);
+    // The same dataset in a file written by another implementation (its file meta differs): a re-send too.
+    const rewrapped = Buffer.concat([fileMetaPrefix('1.2.840.10008.5.1.4.1.1.7', sop, '1.2.840.10008.1.2.1', 'PACS'), a.subarray(datasetOffset(a))]);
+    expect(rewrapped.equals(a)).toBe(false);
+    const third = await stow(t, [rewrapped]);
+    expect(third.status).toBe(200);
+    expect(String(str(refs(third)[0]!, '00081155'))).toBe(sop);
     const b = makeInstance({ SOPInstanceUID: sop, StudyInstanceUID: study, SeriesInstanceUID: series, PatientID: 'OTHER' });
     const r = await stow(t, [b]);
     expect(r.status).toBe(409);

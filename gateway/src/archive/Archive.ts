@@ -12,6 +12,7 @@ import { parseBody } from './parseTemp.js';
 import { parseInstance } from '../dicom/parseInstance.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { normalizeName } from '../dicom/normalize.js';
+import { sameDataset } from '../dicom/fileMeta.js';
 import { HoiError } from '../errors.js';
 import { SqliteWriter, type ExistingRow, type IndexItem } from './index/sqliteWriter.js';
 
@@ -126,6 +127,15 @@ export class Archive extends EventEmitter {
     }
   }
 
+  /** True when the blob under `key` holds the candidate's dataset (see `sameDataset`); false when unreadable. */
+  private async holdsDataset(key: string, cand: StoreCandidate): Promise<boolean> {
+    try {
+      return sameDataset(await this.blobs.read(key), cand.temp.head(cand.size));
+    } catch {
+      return false;
+    }
+  }
+
   /** Rows of the index with these SOP Instance UIDs. */
   private async existingRows(uids: string[]): Promise<ExistingRow[]> {
     const w = this.sqliteWriter;
@@ -169,6 +179,14 @@ export class Archive extends EventEmitter {
     const uids = [...new Set(cands.map((c) => c.parsed.fields.sopInstanceUid))];
     const existing = new Map<string, ExistingRow>();
     for (const r of await this.existingRows(uids)) existing.set(r.sop_uid, r);
+    // The same dataset under another file meta is a re-send, not a conflict: C-STORE files get our meta, which
+    // names the sending AE, and a STOW keeps the meta it came with (a study pushed by the modality and forwarded
+    // later by the PACS, or uploaded from a CD). Compared byte for byte, only when the hashes differ.
+    const resent = new Set<StoreCandidate>();
+    for (const cand of cands) {
+      const prev = existing.get(cand.parsed.fields.sopInstanceUid);
+      if (prev && prev.sha256 !== cand.sha256 && (await this.holdsDataset(prev.blob_key, cand))) resent.add(cand);
+    }
     const toPlace: Placing[] = [];
     const seenInBatch = new Map<string, string>();
     cands.forEach((cand, idx) => {
@@ -177,7 +195,7 @@ export class Archive extends EventEmitter {
       const prevInBatch = seenInBatch.get(f.sopInstanceUid);
       const prev = existing.get(f.sopInstanceUid);
       const sameAs = prevInBatch ?? prev?.sha256;
-      if (sameAs !== undefined && sameAs === cand.sha256) {
+      if (sameAs !== undefined && (sameAs === cand.sha256 || (prevInBatch === undefined && resent.has(cand)))) {
         cand.temp.discard();
         outcomes[idx] = { status: 'duplicate', ...base, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, coerced: cand.parsed.coerced };
         return;

@@ -9,6 +9,11 @@ import { Archive } from './Archive.js';
 import { parseTemp } from './parseTemp.js';
 import { parseInstance, DicomParseError, type ParsedInstance } from '../dicom/index.js';
 import { makeInstance } from '../../../test/helpers/synth.js';
+import { datasetOffset } from '../dicom/fileMeta.js';
+import { fileMetaPrefix } from '../dimse/part10.js';
+
+const SC_CLASS = '1.2.840.10008.5.1.4.1.1.7';
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
 const dirs: string[] = [];
 const stores: FsBlobStore[] = [];
@@ -296,6 +301,13 @@ describe('archive store and crash recovery', () => {
       const bytes = big({ SOPInstanceUID: '2.25.4001' });
       expect((await g.archive.store([await received(g.archive, g.blobs, bytes)]))[0]!.status).toBe('stored');
       expect((await g.archive.store([await received(g.archive, g.blobs, bytes)]))[0]!.status).toBe('duplicate');
+      // The same dataset under another file meta (C-STORE from another AE, or a STOW after a C-STORE): a re-send.
+      const ds = bytes.subarray(datasetOffset(bytes));
+      const fromPacs = Buffer.concat([fileMetaPrefix(SC_CLASS, '2.25.4001', EXPLICIT_LE, 'PACS'), ds]);
+      expect((await g.archive.store([await received(g.archive, g.blobs, fromPacs)]))[0]!.status).toBe('duplicate');
+      const loc = await g.archive.db.selectFrom('instances').select(['blob_key', 'sha256']).where('sop_uid', '=', '2.25.4001').executeTakeFirstOrThrow();
+      expect(loc.sha256).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
+      // Other bytes under the same UID: refused (another transfer syntax named for the same bytes too: fileMeta.test).
       const other = big({ SOPInstanceUID: '2.25.4001', InstanceNumber: 7 });
       const [out] = await g.archive.store([await received(g.archive, g.blobs, other)]);
       expect(out).toMatchObject({ status: 'failed', error: { code: 'HOI_ERR_DUPLICATE_DIFFERENT' } });

@@ -32,14 +32,5 @@ export function fileMetaPrefix(sopClassUid: string, sopInstanceUid: string, tran
   return Buffer.concat([head, body]);
 }
 
-/** Offset of the dataset in stored bytes: after the preamble and file meta group, or 0 without them. */
-export function datasetOffset(bytes: Buffer): number {
-  if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') return 0;
-  let off = 132;
-  while (off + 8 <= bytes.length && bytes.readUInt16LE(off) === 0x0002) {
-    const vr = bytes.toString('latin1', off + 4, off + 6);
-    if (['OB', 'OW', 'OF', 'SQ', 'UT', 'UN', 'UC', 'UR', 'OD', 'OL', 'OV'].includes(vr)) off += 12 + bytes.readUInt32LE(off + 8);
-    else off += 8 + bytes.readUInt16LE(off + 6);
-  }
-  return off;
-}
+/** Where the dataset starts in stored bytes (the file meta's own module, shared with the archive). */
+export { datasetOffset } from '../dicom/fileMeta.js';

@@ -6,7 +6,6 @@ import type { BlobStore } from '../archive/blob/BlobStore.js';
 import type { ParseFn } from '../archive/parseTemp.js';
 import { ScpAssociation, type ScpContext } from './association.js';
 import { PeerRegistry } from './peers.js';
-import { storedDatasetReader } from './store.js';
 import { batchCommitter, instanceCommitter, type Durability } from './commit.js';
 import { findService } from './find.js';
 import { moveService } from './move.js';
@@ -68,7 +67,7 @@ export class Dimse {
       archive: deps.archive,
       store: { blobs: deps.blobs, parse: deps.parse, keyFor: (parsed) => deps.archive.keyFor(parsed), committer,
         // One association in `instance` mode: a synchronous write + fsync beats the thread pool's hand-offs.
-        syncWrite: () => opts.durability === 'instance' && self!.activeAssociations <= 1, maxInstanceBytes: opts.maxInstanceBytes, storedDataset: storedDatasetReader(deps.archive),
+        syncWrite: () => opts.durability === 'instance' && self!.activeAssociations <= 1, maxInstanceBytes: opts.maxInstanceBytes,
         alreadyStored: (sop, sha256) => deps.archive.hasIdentical(sop, sha256) },
       admit: () => self!.admit(opts.maxAssociations),
       services: { find: findService({ db: deps.archive.db, aeTitle: opts.aeTitle }), move: moveService(retrieve), get: getService(retrieve) },

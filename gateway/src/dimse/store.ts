@@ -1,25 +1,11 @@
-import crypto from 'node:crypto';
-import type { Archive } from '../archive/Archive.js';
 import type { BlobStore, TempBlob } from '../archive/blob/BlobStore.js';
 import type { ParsedInstance } from '../dicom/types.js';
 import { DicomParseError } from '../dicom/types.js';
 import { parseTemp, type ParseFn } from '../archive/parseTemp.js';
 import { STATUS } from './command.js';
 import type { Committer, Finished } from './commit.js';
-import { datasetOffset, fileMetaPrefix } from './part10.js';
+import { fileMetaPrefix } from './part10.js';
 import { DatasetWalker } from './complete.js';
-
-const sha256 = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
-
-/** `storedDataset` for StoreDeps: one indexed lookup by SOP Instance UID, then the blob's dataset part. */
-export function storedDatasetReader(archive: Archive): (sop: string) => Promise<Buffer | null> {
-  return async (sop) => {
-    const row = await archive.db.selectFrom('instances').select('blob_key').where('sop_uid', '=', sop).executeTakeFirst();
-    if (!row) return null;
-    const bytes = await archive.blobs.read(row.blob_key);
-    return bytes.subarray(datasetOffset(bytes));
-  };
-}
 
 /** Associations whose last instance was one we held already, byte for byte: their next ones are looked up first. */
 const resending = new WeakSet<object>();
@@ -32,8 +18,6 @@ export interface StoreResult {
 
 export interface StoreDeps {
   blobs: BlobStore;
-  /** Dataset bytes of the stored instance with this SOP Instance UID, if any (duplicate check). */
-  storedDataset: (sopInstanceUid: string) => Promise<Buffer | null>;
   /** True when this instance is stored with these very bytes (whole file, our file meta included): re-sends. */
   alreadyStored?: (sopInstanceUid: string, sha256: string) => Promise<boolean>;
   parse: ParseFn;
@@ -51,7 +35,6 @@ export interface StoreDeps {
  */
 export class StoreReceiver {
   private temp: TempBlob | null = null;
-  private datasetStart = 0;
   private readonly walker: DatasetWalker;
   private received = 0;
   private failure: StoreResult | null;
@@ -67,7 +50,6 @@ export class StoreReceiver {
       return;
     }
     const prefix = fileMetaPrefix(sopClassUid, sopInstanceUid, transferSyntax, callingAe);
-    this.datasetStart = prefix.length;
     try {
       this.temp = deps.blobs.createTemp();
       this.temp.write(prefix);
@@ -163,18 +145,8 @@ export class StoreReceiver {
     finished.catch(() => undefined);
     const outcome = await this.deps.committer.commit(temp, parsed, finished);
     if (outcome.status === 'duplicate') resending.add(this.source);
-    if (outcome.status === 'failed') {
-      // Our file meta names the calling AE, so the archive's whole-file hash differs when the same dataset is
-      // sent again from another AE (or came before over STOW): compare the datasets; a resend is a success.
-      const whole = outcome.error.code === 'HOI_ERR_DUPLICATE_DIFFERENT' ? temp.memory : null;
-      if (whole) {
-        const previous = await this.deps.storedDataset(f.sopInstanceUid).catch(() => null);
-        if (previous && sha256(previous) === sha256(whole.subarray(this.datasetStart))) {
-          return { status: parsed.coerced.length ? STATUS.coercion : STATUS.success };
-        }
-      }
-      return { status: outcome.error.dimse, comment: outcome.error.message.slice(0, 64) };
-    }
+    // (The same dataset sent again from another AE, whose file meta differs, is a duplicate too: Archive.store.)
+    if (outcome.status === 'failed') return { status: outcome.error.dimse, comment: outcome.error.message.slice(0, 64) };
     // Stored under Study/Series UIDs derived by the parser (the dataset lacks them): "coercion of data elements".
     if (parsed.coerced.length) return { status: STATUS.coercion, comment: `derived ${parsed.coerced.join(', ')}` };
     return { status: STATUS.success };
