@@ -342,12 +342,17 @@ describe('C-STORE', () => {
     expect(tmpTempFiles()).toEqual([]);
   });
 
-  it('answers a resend of a stored dataset from another AE with success (its file meta differs, not its dataset)', async () => {
+  it('answers a resend of stored datasets from another AE with success (its file meta differs, not its datasets), writing only the first', async () => {
     expect((await api('PUT', '/api/dicom/settings', { acceptAny: true })).statusCode).toBe(200);
+    const writes = countWrites(t.gw.archive.blobs);
     try {
-      const r = await storescu(['127.0.0.1', String(port), seriesFiles[5]!], 'OTHERAE');
-      expect(responses(r.out)).toEqual(['Success']);
+      const r = await storescu(['127.0.0.1', String(port), ...seriesFiles.slice(5, 11)], 'OTHERAE');
+      expect(responses(r.out)).toEqual(Array(6).fill('Success'));
+      // The first is written, then found held (datasets compared); the next ones are compared before any write.
+      expect(writes.written).toBe(1);
+      expect(await qidoCount(`StudyInstanceUID=${studyUid}`)).toBe(500);
     } finally {
+      writes.restore();
       await api('PUT', '/api/dicom/settings', { acceptAny: false });
     }
   });

@@ -147,9 +147,20 @@ export class Archive extends EventEmitter {
     return out;
   }
 
-  /** True when this very instance (its SOP Instance UID, and a body with this SHA-256) is stored already. */
-  async hasIdentical(sopUid: string, sha256: string): Promise<boolean> {
-    return (await this.existingRows([sopUid])).some((r) => r.sha256 === sha256);
+  /**
+   * True when this instance is stored already: its SOP Instance UID with a body of this SHA-256, or, given the
+   * body (`bytes`), the same dataset in another file wrapper (see `store`).
+   */
+  async hasIdentical(sopUid: string, sha256: string, bytes?: () => Buffer): Promise<boolean> {
+    const [row] = await this.existingRows([sopUid]);
+    if (!row) return false;
+    if (row.sha256 === sha256) return true;
+    if (!bytes) return false;
+    try {
+      return sameDataset(await this.blobs.read(row.blob_key), bytes());
+    } catch {
+      return false;
+    }
   }
 
   /**

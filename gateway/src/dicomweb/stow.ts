@@ -95,7 +95,7 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
           (err: Error) => fail('HOI_ERR_STORAGE', err.message, uids),
         );
         if (!lookFirst) return write();
-        return opts.archive.hasIdentical(f.sopInstanceUid, p.temp.digest().sha256).then((held): Promise<StoreCandidate | StoreOutcome | null> | StoreOutcome => {
+        return opts.archive.hasIdentical(f.sopInstanceUid, p.temp.digest().sha256, () => p.temp.head(p.temp.size)).then((held): Promise<StoreCandidate | StoreOutcome | null> | StoreOutcome => {
           if (!held) return write();
           p.temp.discard();
           return { status: 'duplicate', ...uids, studyUid: f.studyInstanceUid, seriesUid: f.seriesInstanceUid, coerced: parsed.coerced } satisfies StoreOutcome;
@@ -110,8 +110,9 @@ export async function stowRoutes(app: FastifyInstance, opts: StowOptions): Promi
         }
       };
       // A pooled temp is written into a spare and hashed and parsed on the worker: the event loop only receives.
+      // Not for a user re-sending: each part is hashed and looked up here first, and written only if new.
       // Every promise here settles (failures are recorded, not thrown): they are awaited only once the body is in.
-      const work = p.temp.digestAndParse
+      const work = p.temp.digestAndParse && !lookFirst
         ? p.temp.digestAndParse().then((r) => ('parseError' in r ? unreadable(r.parseError) : r.parsed ? accept(r.parsed) : parseHere()), (err: Error) => fail('HOI_ERR_STORAGE', err.message))
         : Promise.resolve(parseHere());
       got.candidates.push(work);

@@ -68,7 +68,7 @@ export class Dimse {
       store: { blobs: deps.blobs, parse: deps.parse, keyFor: (parsed) => deps.archive.keyFor(parsed), committer,
         // One association in `instance` mode: a synchronous write + fsync beats the thread pool's hand-offs.
         syncWrite: () => opts.durability === 'instance' && self!.activeAssociations <= 1, maxInstanceBytes: opts.maxInstanceBytes,
-        alreadyStored: (sop, sha256) => deps.archive.hasIdentical(sop, sha256) },
+        alreadyStored: (sop, sha256, bytes) => deps.archive.hasIdentical(sop, sha256, bytes) },
       admit: () => self!.admit(opts.maxAssociations),
       services: { find: findService({ db: deps.archive.db, aeTitle: opts.aeTitle }), move: moveService(retrieve), get: getService(retrieve) },
       closed: (a) => self!.forget(a),

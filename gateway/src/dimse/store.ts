@@ -18,8 +18,8 @@ export interface StoreResult {
 
 export interface StoreDeps {
   blobs: BlobStore;
-  /** True when this instance is stored with these very bytes (whole file, our file meta included): re-sends. */
-  alreadyStored?: (sopInstanceUid: string, sha256: string) => Promise<boolean>;
+  /** True when this instance is stored already: these very bytes, or its dataset in another file wrapper (`bytes`: the received file). */
+  alreadyStored?: (sopInstanceUid: string, sha256: string, bytes: () => Buffer) => Promise<boolean>;
   parse: ParseFn;
   committer: Committer;
   /** Names each temp after its blob key (`Archive.keyFor`), so the commit needs no journal or directory fsync. */
@@ -134,7 +134,7 @@ export class StoreReceiver {
     // it is written, and an identical one is answered without writing it again (a re-sent study goes ~2× faster).
     // Only once a re-send is seen: the lookup would cost a first send ~4 %.
     if (resending.has(this.source) && this.deps.alreadyStored) {
-      if (await this.deps.alreadyStored(f.sopInstanceUid, temp.digest().sha256)) {
+      if (await this.deps.alreadyStored(f.sopInstanceUid, temp.digest().sha256, () => temp.head(temp.size))) {
         temp.discard();
         return { status: parsed.coerced.length ? STATUS.coercion : STATUS.success };
       }

@@ -146,12 +146,15 @@ class FsTempBlob implements TempBlob {
   private chunks: Buffer[] | null = [];
   private done = false;
   private discarded = false;
+  /** Counted once in the store's `bodiesWritten` when its bytes first go to a file. */
+  private counted = false;
   /** Pooled mode: the spare the body was written into before its key was known (`digestAndParse`). */
   private early: { fd: number; busy: boolean; written: Promise<unknown> } | null = null;
 
   constructor(
     private readonly dir: string, private readonly fsync: boolean, private readonly dirSync: DirSyncer, private readonly spares: SpareFiles | null = null,
     private readonly pooled: { hasher: HashWorker } | null = null,
+    private readonly counter: { written: number } = { written: 0 },
   ) {
     this.path = path.join(dir, `${unique()}.part`);
   }
@@ -170,6 +173,7 @@ class FsTempBlob implements TempBlob {
     if (this.chunks) {
       if (this.pooled) this.hash = hashOf(this.chunks);
       // Spill: from here on the body streams to disk and memory holds nothing.
+      this.wrote();
       this.fd = fs.openSync(this.path, 'wx+', 0o640); // read back too: head() parses its start
       for (const c of this.chunks) writeAll(this.fd, c);
       this.chunks = null;
@@ -189,6 +193,7 @@ class FsTempBlob implements TempBlob {
     const spare = this.pooled && !this.digested && !this.early && this.chunks && this.fd === null ? this.spares?.take() : null;
     if (!spare) return Promise.resolve({ sha256: this.digest().sha256, parsed: null });
     this.path = spare.path;
+    this.wrote();
     const size = this.size;
     const work = writevAll(spare.fd, this.chunks!).then(() => this.pooled!.hasher.digestAndParse(spare.fd, size)).then((r) => {
       this.digested = { size, sha256: r.sha256 };
@@ -202,6 +207,12 @@ class FsTempBlob implements TempBlob {
       if (this.discarded && this.early === early) this.closeEarly();
     });
     return work;
+  }
+
+  private wrote(): void {
+    if (this.counted) return;
+    this.counted = true;
+    this.counter.written++;
   }
 
   private closeEarly(): void {
@@ -287,6 +298,7 @@ class FsTempBlob implements TempBlob {
     }
     // Open, write, fsync and close on the libuv pool: the other core does the copying while this one
     // parses the next part, and several fsyncs in flight share one journal commit.
+    this.wrote();
     const fd = this.fd ?? (await p<number>((cb) => fs.open(this.path, 'wx', 0o640, cb)));
     this.fd = fd;
     try {
@@ -307,6 +319,7 @@ class FsTempBlob implements TempBlob {
    * write returns. On this thread with `sync`, else on the pool. The temp is then the spare, placed from there.
    */
   private async finishInSpare(spare: { path: string; fd: number }, key: string, d: { size: number; sha256: string }, opts: FinishOptions): Promise<{ size: number; sha256: string }> {
+    this.wrote();
     this.path = spare.path;
     this.key = key;
     try {
@@ -330,6 +343,7 @@ class FsTempBlob implements TempBlob {
    * returns, for a named temp) once the directory's fsync is done too.
    */
   private finishSync(key: string | null): Promise<void> | null {
+    this.wrote();
     if (key) {
       this.path = path.join(this.dir, tempNameFor(key));
       this.key = key;
@@ -405,6 +419,13 @@ export class FsBlobStore implements BlobStore {
     sharedHasher().warm();
   }
 
+  private readonly counter = { written: 0 };
+
+  /** How many received bodies were written to files so far (a re-send that is only looked up writes none). */
+  get bodiesWritten(): number {
+    return this.counter.written;
+  }
+
   /** Starts making spares and resolves once none is being made (tests; the store fills them on demand). */
   sparesReady(): Promise<void> {
     this.spares.fill();
@@ -472,7 +493,7 @@ export class FsBlobStore implements BlobStore {
   createTemp(opts: CreateTempOptions = {}): TempBlob {
     // Spares are made while the body arrives, ready for its finish.
     this.spares.fill();
-    return new FsTempBlob(this.tmpDir, this.fsync, this.tmpSync, this.spares, opts.pooled ? { hasher: sharedHasher() } : null);
+    return new FsTempBlob(this.tmpDir, this.fsync, this.tmpSync, this.spares, opts.pooled ? { hasher: sharedHasher() } : null, this.counter);
   }
 
   private abs(key: string): string {
