@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openIndex } from './index/openIndex.js';
 import { FsBlobStore } from './blob/FsBlobStore.js';
 import { Archive } from './Archive.js';
@@ -151,6 +151,23 @@ describe('pooled temps (STOW: written into a spare as received, then hashed and 
     expect(await u.finish(() => key, { release: true })).toEqual({ size: huge.length, sha256: sha(huge) });
     blobs.place([{ temp: u, key }]);
     expect(sha(await blobs.read(key))).toBe(sha(huge));
+  });
+
+  it('a part whose write into its spare failed is not finished as if it were durable', async () => {
+    const blobs = blobStore(path.join(tmp(), 'blobs'));
+    await blobs.sparesReady();
+    const t = pooledOf(blobs, bytesOf(300_000, 8));
+    // The disk fails the write into the spare.
+    const writev = vi.spyOn(fs, 'writev').mockImplementationOnce(((_fd: number, _b: unknown, cb: (e: Error | null) => void) => cb(Object.assign(new Error('EIO: i/o error, writev'), { code: 'EIO' }))) as unknown as typeof fs.writev);
+    try {
+      await expect(t.digestAndParse!()).rejects.toThrow(/EIO/);
+      await expect(t.finish((h) => `ee/${h.slice(0, 12)}.dcm`)).rejects.toThrow(/EIO/);
+    } finally {
+      writev.mockRestore();
+    }
+    t.discard();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(written(blobs)).toEqual([]);
   });
 
   it('a discarded pooled temp leaves no file, whether its write is done or still running', async () => {

@@ -149,7 +149,7 @@ class FsTempBlob implements TempBlob {
   /** Counted once in the store's `bodiesWritten` when its bytes first go to a file. */
   private counted = false;
   /** Pooled mode: the spare the body was written into before its key was known (`digestAndParse`). */
-  private early: { fd: number; busy: boolean; written: Promise<unknown> } | null = null;
+  private early: { fd: number; busy: boolean; written: Promise<Error | null> } | null = null;
 
   constructor(
     private readonly dir: string, private readonly fsync: boolean, private readonly dirSync: DirSyncer, private readonly spares: SpareFiles | null = null,
@@ -199,7 +199,7 @@ class FsTempBlob implements TempBlob {
       this.digested = { size, sha256: r.sha256 };
       return r;
     });
-    const early = { fd: spare.fd, busy: true, written: work.catch(() => undefined) };
+    const early = { fd: spare.fd, busy: true, written: work.then(() => null, (e: Error) => e) };
     this.early = early;
     // A temp discarded while its write ran closes the spare now (the file is gone already).
     void early.written.then(() => {
@@ -218,7 +218,10 @@ class FsTempBlob implements TempBlob {
   private closeEarly(): void {
     const e = this.early;
     this.early = null;
-    if (e) fs.closeSync(e.fd);
+    if (!e) return;
+    try {
+      fs.closeSync(e.fd);
+    } catch { /* closed already: nothing to release */ }
   }
 
   get inMemory(): boolean {
@@ -270,8 +273,11 @@ class FsTempBlob implements TempBlob {
     this.done = true;
     // Written into a spare already (digestAndParse): durable, only its key to record.
     if (this.early) {
-      const early = this.early;
-      await early.written;
+      const failed = await this.early.written;
+      if (failed) {
+        this.closeEarly();
+        throw failed;
+      }
       const d = this.digest();
       this.key = keyFor?.(d.sha256) ?? null;
       this.closeEarly();
@@ -398,7 +404,7 @@ export class FsBlobStore implements BlobStore {
   private readonly knownDirs = new Set<string>();
   private readonly spares: SpareFiles;
 
-  /** `spares`: files kept ready (SpareFiles); eight cover four associations committing at once with room to spare. */
+  /** `spares`: files kept ready (SpareFiles); 32 cover most of a 50-part STOW request arriving faster than they are made. */
   constructor(readonly root: string, private readonly fsync = true, opts: { spares?: number } = {}) {
     this.tmpDir = path.join(root, '.tmp');
     fs.mkdirSync(this.tmpDir, { recursive: true });

@@ -57,7 +57,7 @@ export class SlotPool {
 }
 
 /**
- * CommonJS (an eval worker): the same under tsx, tests and dist. 'readParse' reads the first `len` bytes of an
+ * CommonJS (an eval worker): the same under tsx, tests and dist. Each job reads the first `len` bytes of an
  * open file (a spare the event loop just wrote a received body into, so from the page cache) into the
  * worker's own reused buffer, and answers their SHA-256 and the header parse (by the built parser
  * `builtParser()` finds, when there is one). Read, hash and parse run in one callback: the buffer is never
