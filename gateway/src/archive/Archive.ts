@@ -127,10 +127,10 @@ export class Archive extends EventEmitter {
     }
   }
 
-  /** True when the blob under `key` holds the candidate's dataset (see `sameDataset`); false when unreadable. */
-  private async holdsDataset(key: string, cand: StoreCandidate): Promise<boolean> {
+  /** True when the blob under `key` holds the dataset of `bytes` (see `sameDataset`); false when unreadable. */
+  private async holdsDataset(key: string, bytes: () => Buffer): Promise<boolean> {
     try {
-      return sameDataset(await this.blobs.read(key), cand.temp.head(cand.size));
+      return sameDataset(await this.blobs.read(key), bytes());
     } catch {
       return false;
     }
@@ -154,13 +154,7 @@ export class Archive extends EventEmitter {
   async hasIdentical(sopUid: string, sha256: string, bytes?: () => Buffer): Promise<boolean> {
     const [row] = await this.existingRows([sopUid]);
     if (!row) return false;
-    if (row.sha256 === sha256) return true;
-    if (!bytes) return false;
-    try {
-      return sameDataset(await this.blobs.read(row.blob_key), bytes());
-    } catch {
-      return false;
-    }
+    return row.sha256 === sha256 || (bytes !== undefined && (await this.holdsDataset(row.blob_key, bytes)));
   }
 
   /**
@@ -196,7 +190,7 @@ export class Archive extends EventEmitter {
     const resent = new Set<StoreCandidate>();
     for (const cand of cands) {
       const prev = existing.get(cand.parsed.fields.sopInstanceUid);
-      if (prev && prev.sha256 !== cand.sha256 && (await this.holdsDataset(prev.blob_key, cand))) resent.add(cand);
+      if (prev && prev.sha256 !== cand.sha256 && (await this.holdsDataset(prev.blob_key, () => cand.temp.head(cand.size)))) resent.add(cand);
     }
     const toPlace: Placing[] = [];
     const seenInBatch = new Map<string, string>();

@@ -32,7 +32,7 @@ export function parseTemp(temp: TempBlob, parse: ParseFn): ParsedInstance {
 
 /**
  * The in-memory case of `parseTemp`, for a body that is one buffer (also run by the hashing worker on a pooled
- * STOW part, see pooledBytes.ts).
+ * STOW part, see hashWorker.ts).
  */
 export function parseBody(body: Buffer, parse: ParseFn): ParsedInstance {
   return parseWindows(body.length, (n) => body.subarray(0, n), () => body, parse);

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { SlotPool, type Slot } from '../archive/blob/pooledBytes.js';
+import { SlotPool, type Slot } from './slotPool.js';
 
 /** A stored body the sender reads itself, into a buffer it reuses once the socket has taken the bytes. */
 export interface StoredPart {
@@ -14,9 +14,9 @@ export interface StoredPart {
 const CRLF = Buffer.from('\r\n');
 
 /**
- * Read buffers shared by all retrieves (a SlotPool, as STOW's pooled parts use). A fresh 0.5 MB buffer per
- * instance is page-faulted in on first touch (~as costly as the copy itself on these VMs) and then left to the
- * GC; reused ones are paged in already. Bodies past the largest slot get a buffer of their own.
+ * Read buffers shared by all retrieves (`SlotPool`). A fresh 0.5 MB buffer per instance is page-faulted in on
+ * first touch (~as costly as the copy itself on these VMs) and then left to the GC; reused ones are paged in
+ * already. Bodies past the largest slot get a buffer of their own.
  */
 const slots = new SlotPool(16 * 1024 * 1024);
 

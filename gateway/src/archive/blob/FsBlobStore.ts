@@ -3,7 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore, CreateTempOptions, DigestAndParse, FinishOptions, TempBlob } from './BlobStore.js';
-import { HashWorker } from './pooledBytes.js';
+import { HashWorker } from './hashWorker.js';
 
 /** Bodies up to this size are also kept in memory, so parsing needs no second read; larger ones are read back. */
 const MEMORY_LIMIT = 16 * 1024 * 1024;
@@ -345,8 +345,8 @@ class FsTempBlob implements TempBlob {
   }
 
   /**
-   * A spare renamed (or a file opened) + write + fsync + close on this thread; resolves (the promise it
-   * returns, for a named temp) once the directory's fsync is done too.
+   * A file opened + write + fsync + close on this thread (no spare was ready); resolves (the promise it returns,
+   * for a named temp) once the directory's fsync is done too.
    */
   private finishSync(key: string | null): Promise<void> | null {
     this.wrote();
@@ -403,6 +403,7 @@ export class FsBlobStore implements BlobStore {
   private readonly tmpSync: DirSyncer;
   private readonly knownDirs = new Set<string>();
   private readonly spares: SpareFiles;
+  private readonly counter = { written: 0 };
 
   /** `spares`: files kept ready (SpareFiles); 32 cover most of a 50-part STOW request arriving faster than they are made. */
   constructor(readonly root: string, private readonly fsync = true, opts: { spares?: number } = {}) {
@@ -424,8 +425,6 @@ export class FsBlobStore implements BlobStore {
     this.spares.fill();
     sharedHasher().warm();
   }
-
-  private readonly counter = { written: 0 };
 
   /** How many received bodies were written to files so far (a re-send that is only looked up writes none). */
   get bodiesWritten(): number {

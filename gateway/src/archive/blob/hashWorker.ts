@@ -6,55 +6,14 @@ import type { ParsedInstance } from '../../dicom/types.js';
 import type { DigestAndParse, ParseErrorInfo } from './BlobStore.js';
 
 /**
- * Support for pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one sender, STOW is
- * bound by the event loop, which receives every part: a finished part goes from the socket's chunks straight
- * into a spare file (one writev on the thread pool), and the worker below reads it back from the page cache,
+ * The hashing worker behind pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one
+ * sender, STOW is bound by the event loop, which receives every part: a finished part goes from the socket's
+ * chunks straight into a spare file (one writev on the thread pool), and the worker reads it back from the page cache,
  * hashes it (SHA-256, ~0.4 ms per 527 KB part) and parses its header (~0.3 ms), off the event loop.
  * Before (2026-11-26): each part was copied into a reused SharedArrayBuffer for the worker, and that copy,
  * 0.06 ms alone, took 0.35 ms per part inside a busy STOW (a fifth of the event loop's time while receiving);
  * STOW bench, 5 interleaved pairs: 234–283 vs 197–225 inst/s, every pair ahead.
- *
- * `SlotPool` (reused read buffers) serves the retrieve side (`dicomweb/multipartSend.ts`).
  */
-
-/** A reusable buffer of one of the size classes; `buf` views all of `sab`. */
-export interface Slot {
-  readonly sab: SharedArrayBuffer;
-  readonly buf: Buffer;
-}
-
-const MiB = 1024 * 1024;
-const CLASSES = [1, 2, 4, 8, 16].map((m) => m * MiB);
-
-/** Free slots by size class, up to `keepBytes` in all (more are left to the GC). */
-export class SlotPool {
-  private readonly free = new Map<number, Slot[]>();
-  private freeBytes = 0;
-
-  constructor(private readonly keepBytes = 64 * MiB) {}
-
-  /** A slot of at least `n` bytes (null above 16 MiB); its contents are whatever the last user left. */
-  get(n: number): Slot | null {
-    const cap = CLASSES.find((c) => c >= n);
-    if (cap === undefined) return null;
-    const s = this.free.get(cap)?.pop();
-    if (s) {
-      this.freeBytes -= cap;
-      return s;
-    }
-    const sab = new SharedArrayBuffer(cap);
-    return { sab, buf: Buffer.from(sab) };
-  }
-
-  put(s: Slot): void {
-    const cap = s.sab.byteLength;
-    if (this.freeBytes + cap > this.keepBytes) return;
-    let list = this.free.get(cap);
-    if (!list) this.free.set(cap, (list = []));
-    list.push(s);
-    this.freeBytes += cap;
-  }
-}
 
 /**
  * CommonJS (an eval worker): the same under tsx, tests and dist. Each job reads the first `len` bytes of an

@@ -6,7 +6,7 @@ import { parseInstance } from '../../dicom/index.js';
 import { parseBody } from '../parseTemp.js';
 import os from 'node:os';
 import { afterAll } from 'vitest';
-import { HashWorker } from './pooledBytes.js';
+import { HashWorker } from './hashWorker.js';
 
 const REAL = path.join(process.env.HOICHAN_SHARED ?? path.join(import.meta.dirname, '../../../../../shared'), 'fixtures/real');
 
