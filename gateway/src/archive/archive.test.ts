@@ -9,6 +9,7 @@ import { Archive } from './Archive.js';
 import { parseTemp } from './parseTemp.js';
 import { parseInstance, DicomParseError, type ParsedInstance } from '../dicom/index.js';
 import { makeInstance } from '../../../test/helpers/synth.js';
+import { tempDebris } from '../../../test/helpers/blobDirs.js';
 import { datasetOffset } from '../dicom/fileMeta.js';
 import { fileMetaPrefix } from '../dimse/part10.js';
 
@@ -90,7 +91,7 @@ describe('pooled temps (STOW: written into a spare as received, then hashed and 
     return t;
   };
   /** Files in the store's folders for temps and spares that hold bytes (empty spares are stock, not debris). */
-  const written = (blobs: FsBlobStore) => [blobs.tmpDir, path.join(blobs.root, '.spare')].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).map((f) => path.join(d, f)) : [])).filter((f) => fs.statSync(f).size > 0);
+  const written = (blobs: FsBlobStore) => tempDebris(path.dirname(blobs.root)).map((f) => path.join(blobs.root, f));
 
   it('hashes and parses on the worker what this thread does, from the spare it was written into; finish only names it', async () => {
     const blobs = blobStore(path.join(tmp(), 'blobs'));
