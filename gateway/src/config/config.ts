@@ -20,6 +20,8 @@ export interface Config {
   readonly loginWindowSeconds: number;
   /** fsync each stored object and its directory (turn off only for throwaway benchmarks). */
   readonly fsync: boolean;
+  /** Write received bodies with O_DIRECT where the filesystem allows it (archive/blob/directWrite.ts). */
+  readonly directIo: boolean;
   /** Largest single STOW part accepted, bytes. */
   readonly maxInstanceBytes: number;
   /** Free space kept in reserve on the data volume, MB: below it new objects are refused (0 = off). */
@@ -116,6 +118,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loginMaxFailures: int(env, 'HOICHAN_LOGIN_MAX_FAILURES', 5),
     loginWindowSeconds: int(env, 'HOICHAN_LOGIN_WINDOW_SECONDS', 15 * 60),
     fsync: bool(env, 'HOICHAN_FSYNC', true),
+    directIo: bool(env, 'HOICHAN_DIRECT_IO', true),
     maxInstanceBytes: int(env, 'HOICHAN_MAX_INSTANCE_BYTES', 4 * 1024 * 1024 * 1024),
     minFreeMb: int(env, 'HOICHAN_MIN_FREE_MB', 512),
     logLevel: env.HOICHAN_LOG_LEVEL || 'info',

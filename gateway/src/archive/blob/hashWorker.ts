@@ -4,23 +4,23 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ParsedInstance } from '../../dicom/types.js';
 import type { DigestAndParse, ParseErrorInfo } from './BlobStore.js';
+import { padded, writeDirectSync } from './directWrite.js';
 
 /**
  * The hashing worker behind pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one
- * sender, STOW is bound by the event loop, which receives every part: a finished part goes from the socket's
- * chunks straight into a spare file (one writev on the thread pool), and the worker reads it back from the page cache,
- * hashes it (SHA-256, ~0.4 ms per 527 KB part) and parses its header (~0.3 ms), off the event loop.
- * Before (2026-11-26): each part was copied into a reused SharedArrayBuffer for the worker, and that copy,
- * 0.06 ms alone, took 0.35 ms per part inside a busy STOW (a fifth of the event loop's time while receiving);
- * STOW bench, 5 interleaved pairs: 234–283 vs 197–225 inst/s, every pair ahead.
+ * sender, STOW is bound by the event loop, which receives every part. A finished part is copied from the
+ * socket's chunks into a reused aligned shared buffer (`directWrite.ts`); the worker writes it out with O_DIRECT
+ * on the thread pool while it hashes it (SHA-256, ~0.3 ms per 527 KB part) and parses its header (~0.3 ms),
+ * and answers once the write is durable. Where O_DIRECT is not to be had, the part goes from the chunks into a
+ * spare (O_DSYNC) and the worker reads it back from the page cache.
+ * History (2026-11-26): a copy into a SharedArrayBuffer, then a read-back from the page cache, then (now) the
+ * aligned copy written past the page cache, whose fresh pages cost the most on these VMs (see directWrite.ts).
  */
 
 /**
- * CommonJS (an eval worker): the same under tsx, tests and dist. Each job reads the first `len` bytes of an
- * open file (a spare the event loop just wrote a received body into, so from the page cache) into the
- * worker's own reused buffer, and answers their SHA-256 and the header parse (by the built parser
- * `builtParser()` finds, when there is one). Read, hash and parse run in one callback: the buffer is never
- * shared between two jobs.
+ * CommonJS (an eval worker): the same under tsx, tests and dist. A job either holds its body in shared memory
+ * (write it, hash and parse it) or names an open file whose first `len` bytes it reads into the worker's own
+ * reused buffer. The header parse runs the built parser (`builtParser()`), when there is one.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -30,7 +30,39 @@ const parser = workerData && workerData.parseUrls
   ? Promise.all([import(workerData.parseUrls.parseTemp), import(workerData.parseUrls.parseInstance)]).then(([t, i]) => (b) => t.parseBody(b, i.parseInstance), () => null)
   : Promise.resolve(null);
 let buf = Buffer.alloc(0);
+// An aligned body in shared memory: written (O_DIRECT, padded, cut back, fdatasync) on the thread pool while
+// this thread hashes and parses it. Resolves to the write's error, or null.
+const writeDirect = (m, view) => new Promise((done) => {
+  const step = (off) => {
+    if (off < m.total) return fs.write(m.fd, view, off, m.total - off, off, (err, n) => {
+      if (err) return done(err);
+      if (n <= 0 || n % 512) return done(new Error('direct write stopped at ' + (off + n) + ' of ' + m.total + ' bytes'));
+      step(off + n);
+    });
+    fs.ftruncate(m.fd, m.len, (err) => {
+      if (err || !m.sync) return done(err || null);
+      fs.fdatasync(m.fd, (e) => done(e || null));
+    });
+  };
+  step(0);
+});
+const answer = (m, parse, bytes) => {
+  const hex = createHash('sha256').update(bytes).digest('hex');
+  if (!parse) return { id: m.id, hex, noParser: true };
+  try {
+    return { id: m.id, hex, parsed: parse(bytes) };
+  } catch (e) {
+    return { id: m.id, hex, parseError: { name: e.name, reason: e.reason, message: e.message } };
+  }
+};
+const failed = (m, e) => ({ id: m.id, error: { message: e.message, code: e.code } });
 parentPort.on('message', (m) => void parser.then((parse) => {
+  if (m.shared) {
+    const view = Buffer.from(m.shared, m.offset, m.total);
+    const written = writeDirect(m, view);
+    const a = answer(m, parse, view.subarray(0, m.len));
+    return void written.then((e) => parentPort.postMessage(e ? failed(m, e) : a));
+  }
   let bytes;
   try {
     if (buf.length < m.len) buf = Buffer.allocUnsafe(Math.max(m.len, 2 * buf.length));
@@ -42,20 +74,19 @@ parentPort.on('message', (m) => void parser.then((parse) => {
     }
     bytes = buf.subarray(0, m.len);
   } catch (e) {
-    return parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code } });
+    return parentPort.postMessage(failed(m, e));
   }
-  const hex = createHash('sha256').update(bytes).digest('hex');
-  if (!parse) return parentPort.postMessage({ id: m.id, hex, noParser: true });
-  try {
-    parentPort.postMessage({ id: m.id, hex, parsed: parse(bytes) });
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, hex, parseError: { name: e.name, reason: e.reason, message: e.message } });
-  }
+  parentPort.postMessage(answer(m, parse, bytes));
 }));`;
 
 /** A job done on this thread (no worker): read and hash; the caller parses. */
 function here(msg: Job['msg']): Promise<Reply> {
   try {
+    if (msg.shared) {
+      const view = Buffer.from(msg.shared, msg.offset!, msg.total!);
+      writeDirectSync(msg.fd, view, msg.len, msg.sync ?? true);
+      return Promise.resolve({ id: -1, hex: crypto.createHash('sha256').update(view.subarray(0, msg.len)).digest('hex'), noParser: true });
+    }
     const bytes = Buffer.allocUnsafe(msg.len);
     for (let off = 0; off < msg.len; ) {
       const n = fs.readSync(msg.fd, bytes, off, msg.len - off, off);
@@ -66,6 +97,13 @@ function here(msg: Job['msg']): Promise<Reply> {
   } catch (e) {
     return Promise.resolve({ id: -1, error: { message: (e as Error).message, code: (e as NodeJS.ErrnoException).code } });
   }
+}
+
+/** A reply as the caller takes it: a failed read or write throws. */
+function result(r: Reply): DigestAndParse {
+  if (r.error) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+  if (r.parseError) return { sha256: r.hex!, parseError: r.parseError };
+  return { sha256: r.hex!, parsed: r.noParser ? null : r.parsed! };
 }
 
 type Reply = {
@@ -90,7 +128,8 @@ function builtParser(): { parseTemp: string; parseInstance: string } | null {
   return parseTemp && parseInstance ? { parseTemp, parseInstance } : null;
 }
 interface Job {
-  msg: { fd: number; len: number };
+  /** `shared`: the body is there (an aligned view, `total` bytes with its padding), to be written into `fd` first. */
+  msg: { fd: number; len: number; shared?: SharedArrayBuffer; offset?: number; total?: number; sync?: boolean };
   resolve: (r: Reply) => void;
 }
 
@@ -117,11 +156,18 @@ export class HashWorker {
    * bytes written). `parsed: null` when the worker has no parser: parse on the calling thread.
    */
   digestAndParse(fd: number, len: number): Promise<DigestAndParse> {
-    return this.send({ fd, len }).then((r) => {
-      if (r.error) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-      if (r.parseError) return { sha256: r.hex!, parseError: r.parseError };
-      return { sha256: r.hex!, parsed: r.noParser ? null : r.parsed! };
-    });
+    return this.send({ fd, len }).then(result);
+  }
+
+  /**
+   * The same for a body held in the aligned shared buffer `body` (its first `len` bytes, padding zeroed:
+   * `gather`): the worker writes it into the O_DIRECT file `fd` (`writeDirect`; fdatasync with `sync`) on the
+   * thread pool while it hashes and parses, and answers once the write is done. `body` must stay untouched
+   * until then.
+   */
+  writeDigestAndParse(fd: number, body: Buffer, len: number, sync: boolean): Promise<DigestAndParse> {
+    if (!(body.buffer instanceof SharedArrayBuffer)) return Promise.reject(new Error('writeDigestAndParse takes a shared buffer'));
+    return this.send({ fd, len, shared: body.buffer, offset: body.byteOffset, total: padded(len), sync }).then(result);
   }
 
   private send(msg: Job['msg']): Promise<Reply> {
