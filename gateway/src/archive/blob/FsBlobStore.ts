@@ -217,14 +217,15 @@ class FsTempBlob implements TempBlob {
     this.wrote();
     const size = this.size;
     const hasher = this.pooled!.hasher;
-    // Past the page cache (directWrite.ts): the chunks are copied into an aligned shared buffer, which the
-    // worker writes out on the pool while it hashes and parses it; the socket's chunks go at once.
+    // Past the page cache (directWrite.ts): the chunks are copied into an aligned buffer, moved to the worker,
+    // which writes it out on the pool while it hashes and parses it; the socket's chunks go at once.
     const body = spare.direct ? this.aligned?.take(size) : null;
     let written: Promise<DigestAndParse>;
     if (body) {
       gather(this.chunks!, body);
       this.drop();
-      written = hasher.writeDigestAndParse(spare.fd, body, size, this.fsync).finally(() => this.aligned!.give(body));
+      const aligned = this.aligned!;
+      written = hasher.writeDigestAndParse(spare.fd, body, size, this.fsync, (b) => aligned.give(b));
     } else {
       const fd = bufferedFd(spare, this.fsync);
       written = writevAll(fd, this.chunks!).then(() => hasher.digestAndParse(fd, size));
@@ -434,7 +435,7 @@ class FsTempBlob implements TempBlob {
 }
 
 let hasher: HashWorker | null = null;
-/** One hashing thread for the process, started on first use. */
+/** One hashing thread for the process, started on first use (two were slower: they take the receive's core). */
 const sharedHasher = (): HashWorker => (hasher ??= new HashWorker());
 
 /**
@@ -472,7 +473,8 @@ export class FsBlobStore implements BlobStore {
   prepare(): void {
     this.spares.fill();
     sharedHasher().warm();
-    this.aligned?.warm(16, 1024 * 1024);
+    // One per part of a 50-part STOW of CT in flight (made on first touch: untouched, they take no memory).
+    this.aligned?.warm(50, 1024 * 1024);
   }
 
   /** How many received bodies were written to files so far (a re-send that is only looked up writes none). */

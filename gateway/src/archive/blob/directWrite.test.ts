@@ -67,7 +67,7 @@ describe('directWrite (bodies written past the page cache)', () => {
     const b = buffers.take(2 * 1024 * 1024 + 1)!;
     expect(a.length).toBe(1024 * 1024);
     expect(b.length).toBe(4 * 1024 * 1024); // just over 2 MB: the next class
-    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.buffer).toBeInstanceOf(ArrayBuffer);
     expect(buffers.made).toBe(2);
     buffers.give(a);
     buffers.give(b); // over the 3 MB kept: dropped
@@ -101,12 +101,26 @@ describe('HashWorker.writeDigestAndParse (STOW: the worker writes the aligned bo
     const body = buffers.take(bytes.length)!;
     gather(chunked(bytes), body);
     const { fd, file } = directFile();
-    const r = await worker.writeDigestAndParse(fd, body, bytes.length, true);
+    const capacity = body.length;
+    const back: Buffer[] = [];
+    const pending = worker.writeDigestAndParse(fd, body, bytes.length, true, (b) => back.push(b));
+    expect(body.length, 'its memory moved to the worker').toBe(0);
+    const r = await pending;
     fs.closeSync(fd);
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     expect(r.sha256).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
     expect('parsed' in r && r.parsed?.fields.modality).toBe('CT');
-    await expect(worker.writeDigestAndParse(fd, Buffer.alloc(10), 10, true)).rejects.toThrow(/shared buffer/);
+    // The memory came back, aligned as before: it writes again.
+    expect(back).toHaveLength(1);
+    expect(back[0]!.length).toBe(capacity);
+    const again = directFile();
+    gather([bytes], back[0]!);
+    writeDirectSync(again.fd, back[0]!, bytes.length, true);
+    fs.closeSync(again.fd);
+    expect(fs.readFileSync(again.file).equals(bytes)).toBe(true);
+    // Memory not made aligned (a slice of Node's shared pool, say) is never moved.
+    await expect(worker.writeDigestAndParse(fd, Buffer.alloc(10), 10, true, () => undefined)).rejects.toThrow(/alignedBuffer/);
+    await expect(worker.writeDigestAndParse(fd, back[0]!.subarray(4096), 10, true, () => undefined)).rejects.toThrow(/alignedBuffer/);
   });
 
   it('fails when the write fails (a file open for reading only), whatever the hash', async () => {
@@ -115,7 +129,9 @@ describe('HashWorker.writeDigestAndParse (STOW: the worker writes the aligned bo
     const { fd, file } = directFile();
     fs.closeSync(fd);
     const readOnly = fs.openSync(file, 'r');
-    await expect(worker.writeDigestAndParse(readOnly, body, 100, true)).rejects.toThrow(/EBADF|bad file/i);
+    const back: Buffer[] = [];
+    await expect(worker.writeDigestAndParse(readOnly, body, 100, true, (b) => back.push(b))).rejects.toThrow(/EBADF|bad file/i);
+    expect(back, 'the memory comes back after a failed write too').toHaveLength(1);
     fs.closeSync(readOnly);
   });
 });

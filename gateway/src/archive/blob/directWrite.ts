@@ -42,19 +42,24 @@ export function directSupported(dir: string): boolean {
   }
 }
 
+/** The memory `alignedBuffer` made (and `rewrap` took back from the hashing worker). */
+const ours = new WeakSet<ArrayBuffer>();
+
 /**
- * A view of `capacity` bytes of a new SharedArrayBuffer whose address O_DIRECT accepts. JavaScript cannot see
- * an address, so the offset is found by trying an aligned-length write at each candidate offset into the
- * O_DIRECT file `probeFd` (a misaligned buffer gets EINVAL at once). Shared, so the hashing worker reads it too.
+ * A view of `capacity` bytes of a new ArrayBuffer whose address O_DIRECT accepts. JavaScript cannot see an
+ * address, so the offset is found by trying an aligned-length write at each candidate offset into the O_DIRECT
+ * file `probeFd` (a misaligned buffer gets EINVAL at once). Not shared: it is moved to the hashing worker and
+ * back (a copy into shared memory is V8's slower, relaxed kind: 0.16 ms per 527 KB part on the event loop).
  */
 export function alignedBuffer(capacity: number, probeFd: number): Buffer | null {
-  const sab = new SharedArrayBuffer(capacity + ALIGN);
+  const sab = new ArrayBuffer(capacity + ALIGN);
   // Large allocations come from mmap at the same offset into a page: the last offset that worked goes first.
   for (const off of [lastOffset, ...Array.from({ length: ALIGN / 16 }, (_, i) => i * 16)]) {
     if (off < 0) continue;
     try {
       fs.writeSync(probeFd, new Uint8Array(sab, off, BLOCK), 0, BLOCK, 0);
       lastOffset = off;
+      ours.add(sab);
       return Buffer.from(sab, off, capacity);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
@@ -63,6 +68,17 @@ export function alignedBuffer(capacity: number, probeFd: number): Buffer | null 
   return null;
 }
 let lastOffset = -1;
+
+/** Whether `b` is a whole buffer `alignedBuffer` made: its memory may be moved to another thread. */
+export function isAligned(b: Buffer): boolean {
+  return b.buffer instanceof ArrayBuffer && ours.has(b.buffer) && b.byteOffset + b.length <= b.buffer.byteLength && b.byteOffset < ALIGN;
+}
+
+/** An aligned buffer's memory back from another thread, as the same view (`offset`, `capacity`) it had. */
+export function rewrap(memory: ArrayBuffer, offset: number, capacity: number): Buffer {
+  ours.add(memory);
+  return Buffer.from(memory, offset, capacity);
+}
 
 /** Copies `chunks` into `into` and zeroes the padding after them; returns their length. */
 export function gather(chunks: readonly Buffer[], into: Buffer): number {

@@ -4,22 +4,24 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ParsedInstance } from '../../dicom/types.js';
 import type { DigestAndParse, ParseErrorInfo } from './BlobStore.js';
-import { padded, writeDirectSync } from './directWrite.js';
+import { isAligned, padded, rewrap, writeDirectSync } from './directWrite.js';
 
 /**
  * The hashing worker behind pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one
  * sender, STOW is bound by the event loop, which receives every part. A finished part is copied from the
- * socket's chunks into a reused aligned shared buffer (`directWrite.ts`); the worker writes it out with O_DIRECT
+ * socket's chunks into a reused aligned buffer, moved to the worker (`directWrite.ts`), which writes it out with O_DIRECT
  * on the thread pool while it hashes it (SHA-256, ~0.3 ms per 527 KB part) and parses its header (~0.3 ms),
  * and answers once the write is durable. Where O_DIRECT is not to be had, the part goes from the chunks into a
  * spare (O_DSYNC) and the worker reads it back from the page cache.
- * History (2026-11-26): a copy into a SharedArrayBuffer, then a read-back from the page cache, then (now) the
- * aligned copy written past the page cache, whose fresh pages cost the most on these VMs (see directWrite.ts).
+ * History (2026-11-26/27): a copy into a SharedArrayBuffer, then a read-back from the page cache, then the aligned
+ * copy written past the page cache, whose fresh pages cost the most on these VMs (see directWrite.ts), first in
+ * shared memory (0.16 ms per part on the event loop: V8 copies into shared memory the relaxed, slower way), now
+ * in plain memory moved to the worker and back (0.03 ms): 9 requests' receive went from 440–507 ms to 312–357.
  */
 
 /**
- * CommonJS (an eval worker): the same under tsx, tests and dist. A job either holds its body in shared memory
- * (write it, hash and parse it) or names an open file whose first `len` bytes it reads into the worker's own
+ * CommonJS (an eval worker): the same under tsx, tests and dist. A job either brings its body's memory
+ * (write it, hash and parse it, give the memory back) or names an open file whose first `len` bytes it reads into the worker's own
  * reused buffer. The header parse runs the built parser (`builtParser()`), when there is one.
  */
 const WORKER_SOURCE = `
@@ -30,8 +32,8 @@ const parser = workerData && workerData.parseUrls
   ? Promise.all([import(workerData.parseUrls.parseTemp), import(workerData.parseUrls.parseInstance)]).then(([t, i]) => (b) => t.parseBody(b, i.parseInstance), () => null)
   : Promise.resolve(null);
 let buf = Buffer.alloc(0);
-// An aligned body in shared memory: written (O_DIRECT, padded, cut back, fdatasync) on the thread pool while
-// this thread hashes and parses it. Resolves to the write's error, or null.
+// An aligned body moved here: written (O_DIRECT, padded, cut back, fdatasync) on the thread pool while this
+// thread hashes and parses it. Resolves to the write's error, or null.
 const writeDirect = (m, view) => new Promise((done) => {
   const step = (off) => {
     if (off < m.total) return fs.write(m.fd, view, off, m.total - off, off, (err, n) => {
@@ -57,11 +59,12 @@ const answer = (m, parse, bytes) => {
 };
 const failed = (m, e) => ({ id: m.id, error: { message: e.message, code: e.code } });
 parentPort.on('message', (m) => void parser.then((parse) => {
-  if (m.shared) {
-    const view = Buffer.from(m.shared, m.offset, m.total);
+  if (m.body) {
+    const view = Buffer.from(m.body, m.offset, m.total);
     const written = writeDirect(m, view);
     const a = answer(m, parse, view.subarray(0, m.len));
-    return void written.then((e) => parentPort.postMessage(e ? failed(m, e) : a));
+    // The memory goes back with the answer, for the next body.
+    return void written.then((e) => parentPort.postMessage({ ...(e ? failed(m, e) : a), body: m.body }, [m.body]));
   }
   let bytes;
   try {
@@ -82,10 +85,11 @@ parentPort.on('message', (m) => void parser.then((parse) => {
 /** A job done on this thread (no worker): read and hash; the caller parses. */
 function here(msg: Job['msg']): Promise<Reply> {
   try {
-    if (msg.shared) {
-      const view = Buffer.from(msg.shared, msg.offset!, msg.total!);
+    if (msg.body) {
+      // (memory moved to a worker that then died is gone: the view cannot be made, the job fails)
+      const view = Buffer.from(msg.body, msg.offset!, msg.total!);
       writeDirectSync(msg.fd, view, msg.len, msg.sync ?? true);
-      return Promise.resolve({ id: -1, hex: crypto.createHash('sha256').update(view.subarray(0, msg.len)).digest('hex'), noParser: true });
+      return Promise.resolve({ id: -1, hex: crypto.createHash('sha256').update(view.subarray(0, msg.len)).digest('hex'), noParser: true, body: msg.body });
     }
     const bytes = Buffer.allocUnsafe(msg.len);
     for (let off = 0; off < msg.len; ) {
@@ -107,7 +111,7 @@ function result(r: Reply): DigestAndParse {
 }
 
 type Reply = {
-  id: number; hex?: string; error?: { message: string; code?: string };
+  id: number; hex?: string; error?: { message: string; code?: string }; body?: ArrayBuffer;
   parsed?: ParsedInstance; parseError?: ParseErrorInfo; noParser?: boolean;
 };
 
@@ -128,8 +132,8 @@ function builtParser(): { parseTemp: string; parseInstance: string } | null {
   return parseTemp && parseInstance ? { parseTemp, parseInstance } : null;
 }
 interface Job {
-  /** `shared`: the body is there (an aligned view, `total` bytes with its padding), to be written into `fd` first. */
-  msg: { fd: number; len: number; shared?: SharedArrayBuffer; offset?: number; total?: number; sync?: boolean };
+  /** `body`: the aligned memory holding the body at `offset` (`total` bytes with its padding), written into `fd` first. */
+  msg: { fd: number; len: number; body?: ArrayBuffer; offset?: number; total?: number; sync?: boolean };
   resolve: (r: Reply) => void;
 }
 
@@ -160,24 +164,31 @@ export class HashWorker {
   }
 
   /**
-   * The same for a body held in the aligned shared buffer `body` (its first `len` bytes, padding zeroed:
-   * `gather`): the worker writes it into the O_DIRECT file `fd` (`writeDirect`; fdatasync with `sync`) on the
-   * thread pool while it hashes and parses, and answers once the write is done. `body` must stay untouched
-   * until then.
+   * The same for a body held in the aligned buffer `body` (`alignedBuffer`; its first `len` bytes, padding
+   * zeroed: `gather`): its memory is moved to the worker, which writes it into the O_DIRECT file `fd`
+   * (`writeDirect`; fdatasync with `sync`) on the thread pool while it hashes and parses, and answers once the
+   * write is done. `body` is unusable from the call on; the memory comes back to `giveBack`, as a new view like
+   * `body` (not if the worker died meanwhile).
    */
-  writeDigestAndParse(fd: number, body: Buffer, len: number, sync: boolean): Promise<DigestAndParse> {
-    if (!(body.buffer instanceof SharedArrayBuffer)) return Promise.reject(new Error('writeDigestAndParse takes a shared buffer'));
-    return this.send({ fd, len, shared: body.buffer, offset: body.byteOffset, total: padded(len), sync }).then(result);
+  writeDigestAndParse(fd: number, body: Buffer, len: number, sync: boolean, giveBack: (b: Buffer) => void): Promise<DigestAndParse> {
+    if (!isAligned(body)) return Promise.reject(new Error('writeDigestAndParse takes a buffer from alignedBuffer'));
+    const memory = body.buffer as ArrayBuffer;
+    const offset = body.byteOffset;
+    const capacity = body.length;
+    return this.send({ fd, len, body: memory, offset, total: padded(len), sync }, [memory]).then((r) => {
+      if (r.body) giveBack(rewrap(r.body, offset, capacity));
+      return result(r);
+    });
   }
 
-  private send(msg: Job['msg']): Promise<Reply> {
+  private send(msg: Job['msg'], transfer: ArrayBuffer[] = []): Promise<Reply> {
     const w = this.start();
     if (!w) return here(msg);
     const id = this.nextId++;
     return new Promise((resolve) => {
       if (!this.pending.size) w.ref();
       this.pending.set(id, { msg, resolve });
-      w.postMessage({ id, ...msg });
+      w.postMessage({ id, ...msg }, transfer);
     });
   }
 
