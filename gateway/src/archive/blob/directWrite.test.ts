@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlignedBuffers, MAX_DIRECT, directSupported, gather, padded, writeDirect, writeDirectSync } from './directWrite.js';
 import { HashWorker } from './hashWorker.js';
@@ -121,6 +122,31 @@ describe('HashWorker.writeDigestAndParse (STOW: the worker writes the aligned bo
     // Memory not made aligned (a slice of Node's shared pool, say) is never moved.
     await expect(worker.writeDigestAndParse(fd, Buffer.alloc(10), 10, true, () => undefined)).rejects.toThrow(/alignedBuffer/);
     await expect(worker.writeDigestAndParse(fd, back[0]!.subarray(4096), 10, true, () => undefined)).rejects.toThrow(/alignedBuffer/);
+  });
+
+  it('a worker that dies with a body moved to it fails that job (the body is gone), and later jobs run on this thread', async () => {
+    const dying = new HashWorker();
+    dying.warm();
+    const bytes = crypto.randomBytes(3 * 1024 * 1024);
+    const body = buffers.take(bytes.length)!;
+    gather([bytes], body);
+    const { fd, file } = directFile();
+    const pending = dying.writeDigestAndParse(fd, body, bytes.length, true, () => undefined);
+    await (dying as unknown as { worker: Worker }).worker.terminate();
+    await expect(pending).rejects.toThrow();
+    fs.closeSync(fd);
+    expect(fs.statSync(file).size === 0 || fs.statSync(file).size === bytes.length).toBe(true);
+    // From then on, here: the body is not moved, it is written and hashed on this thread.
+    const next = buffers.take(1000)!;
+    const small = crypto.randomBytes(1000);
+    gather([small], next);
+    const again = directFile();
+    const back: Buffer[] = [];
+    const r = await dying.writeDigestAndParse(again.fd, next, small.length, true, (b) => back.push(b));
+    fs.closeSync(again.fd);
+    expect(r).toEqual({ sha256: crypto.createHash('sha256').update(small).digest('hex'), parsed: null });
+    expect(fs.readFileSync(again.file).equals(small)).toBe(true);
+    expect(back).toHaveLength(1);
   });
 
   it('fails when the write fails (a file open for reading only), whatever the hash', async () => {
