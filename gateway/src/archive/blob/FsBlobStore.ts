@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore, CreateTempOptions, DigestAndParse, FinishOptions, TempBlob } from './BlobStore.js';
 import { HashWorker } from './hashWorker.js';
-import { AlignedBuffers, directSupported, gather, writeDirect, writeDirectSync } from './directWrite.js';
+import { AlignedBuffers, gather, writeDirect, writeDirectSync } from './directWrite.js';
 
 /** Bodies up to this size are also kept in memory, so parsing needs no second read; larger ones are read back. */
 const MEMORY_LIMIT = 16 * 1024 * 1024;
@@ -111,12 +111,11 @@ class SpareFiles {
     while (!this.closed && this.ready.length + this.making < this.want) {
       this.making++;
       const file = path.join(this.dir, `${unique()}${SPARE}`);
-      const direct = this.direct;
-      const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | (direct ? fs.constants.O_DIRECT : this.fsync ? fs.constants.O_DSYNC : 0);
+      const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | (this.direct ? fs.constants.O_DIRECT : this.fsync ? fs.constants.O_DSYNC : 0);
       fs.open(file, flags, 0o640, (err, fd) => {
         if (err) return void this.made(null);
-        if (!this.fsync) return void this.made({ path: file, fd, direct });
-        this.dirSync.sync().then(() => this.made({ path: file, fd, direct }), () => {
+        if (!this.fsync) return void this.made({ path: file, fd, direct: this.direct });
+        this.dirSync.sync().then(() => this.made({ path: file, fd, direct: this.direct }), () => {
           fs.close(fd, () => fs.rm(file, { force: true }, () => undefined));
           this.made(null);
         });
@@ -459,9 +458,8 @@ export class FsBlobStore implements BlobStore {
     const spareDir = path.join(root, '.spare');
     fs.mkdirSync(spareDir, { recursive: true });
     // O_DIRECT where the filesystem takes it (not tmpfs); `direct: false` keeps every write buffered.
-    const direct = (opts.direct ?? true) && directSupported(spareDir);
-    this.aligned = direct ? new AlignedBuffers(path.join(spareDir, `direct-probe-${process.pid}`)) : null;
-    this.spares = new SpareFiles(spareDir, opts.spares ?? 32, fsync, direct);
+    this.aligned = (opts.direct ?? true) ? AlignedBuffers.open(spareDir) : null;
+    this.spares = new SpareFiles(spareDir, opts.spares ?? 32, fsync, this.aligned !== null);
     // Once, at start: the entries of `.tmp` and `.spare` themselves, which recovery relies on.
     if (fsync) fsyncDirSync(root);
   }
@@ -495,7 +493,7 @@ export class FsBlobStore implements BlobStore {
 
   /** At shutdown: closes the spares (the ones still being made too); temps then make their own files. */
   close(): Promise<void> {
-    return this.spares.close();
+    return this.spares.close().finally(() => this.aligned?.close());
   }
 
   /**

@@ -43,7 +43,7 @@ describe('directWrite (bodies written past the page cache)', () => {
   });
 
   it('writes any length exactly, padding cut off, synchronously and on the pool', async () => {
-    const buffers = new AlignedBuffers(path.join(dir, 'probe-buffers'));
+    const buffers = AlignedBuffers.open(dir)!;
     for (const len of [1, 511, 512, 4095, 4096, 4097, 527_040, 3 * 1024 * 1024 + 5]) {
       const bytes = crypto.randomBytes(len);
       for (const mode of ['sync', 'pool'] as const) {
@@ -63,7 +63,7 @@ describe('directWrite (bodies written past the page cache)', () => {
   });
 
   it('hands out aligned buffers by size class, reuses given ones and keeps no more than asked', () => {
-    const buffers = new AlignedBuffers(path.join(dir, 'probe-reuse'), 3 * 1024 * 1024);
+    const buffers = AlignedBuffers.open(dir, 3 * 1024 * 1024)!;
     const a = buffers.take(527_040)!;
     const b = buffers.take(2 * 1024 * 1024 + 1)!;
     expect(a.length).toBe(1024 * 1024);
@@ -80,7 +80,7 @@ describe('directWrite (bodies written past the page cache)', () => {
   });
 
   it('a failed write is reported, not taken as durable', async () => {
-    const buffers = new AlignedBuffers(path.join(dir, 'probe-fail'));
+    const buffers = AlignedBuffers.open(dir)!;
     const body = buffers.take(1000)!;
     gather([crypto.randomBytes(1000)], body);
     const { fd, file } = directFile();
@@ -95,7 +95,7 @@ describe('directWrite (bodies written past the page cache)', () => {
 describe('HashWorker.writeDigestAndParse (STOW: the worker writes the aligned body while it hashes and parses it)', () => {
   const REAL = path.join(process.env.HOICHAN_SHARED ?? path.join(import.meta.dirname, '../../../../../shared'), 'fixtures/real');
   const worker = new HashWorker();
-  const buffers = new AlignedBuffers(path.join(dir, 'probe-worker'));
+  const buffers = AlignedBuffers.open(dir)!;
 
   it('writes the body, answers its SHA-256 and header, and refuses a buffer the worker cannot see', async () => {
     const bytes = fs.readFileSync(path.join(REAL, 'CT_small.dcm'));

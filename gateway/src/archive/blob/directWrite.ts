@@ -23,23 +23,13 @@ export const MAX_DIRECT = 16 * 1024 * 1024;
 export const padded = (len: number): number => Math.ceil(len / BLOCK) * BLOCK;
 
 /**
- * Whether files in `dir` can be opened with O_DIRECT and take an aligned write (tmpfs and some network
- * filesystems refuse it): probed once, with a scratch file removed at once.
+ * Whether files in `dir` can be opened with O_DIRECT and take an aligned write (some network filesystems
+ * refuse it; tmpfs too before Linux 6.6).
  */
 export function directSupported(dir: string): boolean {
-  if (process.platform !== 'linux' || !fs.constants.O_DIRECT) return false;
-  const file = path.join(dir, `.direct-probe-${process.pid}`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_DIRECT, 0o600);
-    const buf = alignedBuffer(BLOCK, fd);
-    return buf !== null;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-    fs.rmSync(file, { force: true });
-  }
+  const buffers = AlignedBuffers.open(dir);
+  buffers?.close();
+  return buffers !== null;
 }
 
 /** The memory `alignedBuffer` made (and `rewrap` took back from the hashing worker). */
@@ -135,11 +125,37 @@ export class AlignedBuffers {
   /** Buffers allocated so far (tests, tuning). */
   made = 0;
 
-  constructor(private readonly probeFile: string, private readonly keepBytes = 64 * 1024 * 1024) {}
+  /**
+   * Buffers for files in `dir`, or null where O_DIRECT is refused there. Alignment is probed into one scratch
+   * file opened with O_DIRECT and unlinked at once: nothing is left in `dir`, and no allocation creates or
+   * removes a file (each would also cost the next spare's inode allocation, on ext4 without a journal).
+   */
+  static open(dir: string, keepBytes?: number): AlignedBuffers | null {
+    if (process.platform !== 'linux' || !fs.constants.O_DIRECT) return null;
+    const file = path.join(dir, `.direct-probe-${process.pid}`);
+    let fd: number | null = null;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_DIRECT, 0o600);
+      fs.rmSync(file, { force: true });
+      if (alignedBuffer(BLOCK, fd)) return new AlignedBuffers(fd, keepBytes);
+    } catch {
+      fs.rmSync(file, { force: true });
+    }
+    if (fd !== null) fs.closeSync(fd);
+    return null;
+  }
 
-  /** A buffer of at least `len` bytes plus padding, or null when `len` is over MAX_DIRECT. Give it back with `give`. */
+  private constructor(private probeFd: number | null, private readonly keepBytes = 64 * 1024 * 1024) {}
+
+  /** Lets the probe file go; `take` answers null from then on (writes fall back to buffered). */
+  close(): void {
+    if (this.probeFd !== null) fs.closeSync(this.probeFd);
+    this.probeFd = null;
+  }
+
+  /** A buffer of at least `len` bytes plus padding, or null when `len` is over MAX_DIRECT (or closed). Give it back with `give`. */
   take(len: number): Buffer | null {
-    if (len > MAX_DIRECT) return null;
+    if (len > MAX_DIRECT || this.probeFd === null) return null;
     let cap = 1024 * 1024;
     while (cap < padded(len)) cap *= 2;
     const list = this.free.get(cap);
@@ -149,13 +165,7 @@ export class AlignedBuffers {
       return b;
     }
     this.made++;
-    const fd = fs.openSync(this.probeFile, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DIRECT, 0o600);
-    try {
-      return alignedBuffer(cap, fd);
-    } finally {
-      fs.closeSync(fd);
-      fs.rmSync(this.probeFile, { force: true });
-    }
+    return alignedBuffer(cap, this.probeFd);
   }
 
   /** Makes `count` buffers for bodies of `len` bytes ahead of use (each costs a probe write to the disk). */

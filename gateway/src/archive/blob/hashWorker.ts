@@ -33,7 +33,8 @@ const parser = workerData && workerData.parseUrls
   : Promise.resolve(null);
 let buf = Buffer.alloc(0);
 // An aligned body moved here: written (O_DIRECT, padded, cut back, fdatasync) on the thread pool while this
-// thread hashes and parses it. Resolves to the write's error, or null.
+// thread hashes and parses it. Resolves to the write's error, or null. The same steps as directWrite.ts's
+// writeDirect, written again here because this source loads without TypeScript or the built dist.
 const writeDirect = (m, view) => new Promise((done) => {
   const step = (off) => {
     if (off < m.total) return fs.write(m.fd, view, off, m.total - off, off, (err, n) => {
