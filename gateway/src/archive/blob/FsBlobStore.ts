@@ -65,20 +65,6 @@ class DirSyncer {
   }
 }
 
-/**
- * Empty files created ahead, on the thread pool, for in-memory temps to be written into at finish. Creating a
- * file is the costly step of a small commit here: ext4 without a journal (this VM) skips every inode freed in
- * the last minutes when it allocates one, ~0.3–0.5 ms of kernel CPU after a bulk delete, and a C-STORE would
- * wait for it after its last byte.
- *
- * A spare is handed out only once its directory entry is on disk (one group-committed fsync of `.spare`), and
- * it is opened with O_DIRECT where the filesystem takes it (the body goes through a reused aligned buffer:
- * written padded, cut to its length, one fdatasync; `directWrite.ts`), else with O_DSYNC (durable when its one
- * write returns): no rename, fsync or directory fsync after it (four associations: ~2 ms less from last byte to
- * answer than a new temp's four calls). A spare is not named after its key, so after a crash recovery tells which
- * key a written one was for from its content (`pendingTemps` lists it with `key: null`; one cut off before its
- * length was set has the wrong hash for any committed key, and goes); empty ones go.
- */
 /** A spare file, open for writing: with O_DIRECT when `direct` (`directWrite.ts`), else with O_DSYNC (when fsyncing). */
 interface Spare { path: string; fd: number; direct: boolean }
 
@@ -95,6 +81,20 @@ function bufferedFd(spare: Spare, fsync: boolean): number {
   return fd;
 }
 
+/**
+ * Empty files created ahead, on the thread pool, for in-memory temps to be written into at finish. Creating a
+ * file is the costly step of a small commit here: ext4 without a journal (this VM) skips every inode freed in
+ * the last minutes when it allocates one, ~0.3–0.5 ms of kernel CPU after a bulk delete, and a C-STORE would
+ * wait for it after its last byte.
+ *
+ * A spare is handed out only once its directory entry is on disk (one group-committed fsync of `.spare`), and
+ * it is opened with O_DIRECT where the filesystem takes it (the body goes through a reused aligned buffer:
+ * written padded, cut to its length, one fdatasync; `directWrite.ts`), else with O_DSYNC (durable when its one
+ * write returns): no rename, fsync or directory fsync after it (four associations: ~2 ms less from last byte to
+ * answer than a new temp's four calls). A spare is not named after its key, so after a crash recovery tells which
+ * key a written one was for from its content (`pendingTemps` lists it with `key: null`; one cut off before its
+ * length was set has the wrong hash for any committed key, and goes); empty ones go.
+ */
 class SpareFiles {
   private readonly ready: Spare[] = [];
   private making = 0;
@@ -218,10 +218,9 @@ class FsTempBlob implements TempBlob {
     const hasher = this.pooled!.hasher;
     // Past the page cache (directWrite.ts): the chunks are copied into an aligned buffer, moved to the worker,
     // which writes it out on the pool while it hashes and parses it; the socket's chunks go at once.
-    const body = spare.direct ? this.aligned?.take(size) : null;
+    const body = this.gatheredFor(spare);
     let written: Promise<DigestAndParse>;
     if (body) {
-      gather(this.chunks!, body);
       this.drop();
       const aligned = this.aligned!;
       written = hasher.writeDigestAndParse(spare.fd, body, size, this.fsync, (b) => aligned.give(b));
@@ -363,10 +362,9 @@ class FsTempBlob implements TempBlob {
     this.path = spare.path;
     this.key = key;
     // Past the page cache when the spare takes it (directWrite.ts), through a reused aligned buffer.
-    const body = spare.direct ? this.aligned?.take(this.size) : null;
+    const body = this.gatheredFor(spare);
     try {
       if (body) {
-        gather(this.chunks!, body);
         if (opts.sync) writeDirectSync(spare.fd, body, this.size, this.fsync);
         else await writeDirect(spare.fd, body, this.size, this.fsync);
       } else {
@@ -381,6 +379,13 @@ class FsTempBlob implements TempBlob {
     if (opts.release) this.drop();
     if (this.discarded) fs.rm(this.path, { force: true }, () => undefined);
     return d;
+  }
+
+  /** The body copied into an aligned buffer (give it back once written), when `spare` is O_DIRECT and one can be had; else null. */
+  private gatheredFor(spare: Spare): Buffer | null {
+    const body = spare.direct ? this.aligned?.take(this.size) : null;
+    if (body) gather(this.chunks!, body);
+    return body ?? null;
   }
 
   /** The bytes are on disk: memory lets them go. */

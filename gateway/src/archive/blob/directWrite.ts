@@ -34,6 +34,8 @@ export function directSupported(dir: string): boolean {
 
 /** The memory `alignedBuffer` made (and `rewrap` took back from the hashing worker). */
 const ours = new WeakSet<ArrayBuffer>();
+/** The offset into a new allocation that was aligned last time (-1: none yet). */
+let lastOffset = -1;
 
 /**
  * A view of `capacity` bytes of a new ArrayBuffer whose address O_DIRECT accepts. JavaScript cannot see an
@@ -57,7 +59,6 @@ export function alignedBuffer(capacity: number, probeFd: number): Buffer | null 
   }
   return null;
 }
-let lastOffset = -1;
 
 /** Whether `b` is a whole buffer `alignedBuffer` made: its memory may be moved to another thread. */
 export function isAligned(b: Buffer): boolean {
