@@ -203,9 +203,10 @@ class FsTempBlob implements TempBlob {
   }
 
   /**
-   * Pooled temps (STOW): the body, still in the socket's chunks, is written into a spare at once (O_DSYNC:
-   * durable when the write returns; one writev on the pool, no copy on this thread), then the hashing worker
-   * reads it back from the page cache, hashes and parses it. The event loop only receives. Without a spare ready
+   * Pooled temps (STOW): the body goes into a spare at once: copied into an aligned buffer that a hashing worker
+   * hashes, parses and writes out (O_DIRECT), or, without O_DIRECT, written from the socket's chunks (O_DSYNC:
+   * durable when the write returns; one writev on the pool) and read back by a worker from the page cache to be
+   * hashed and parsed. The event loop only receives. Without a spare ready
    * (or past the memory limit) it is hashed here and the caller parses.
    */
   digestAndParse(): Promise<DigestAndParse> {
@@ -216,14 +217,14 @@ class FsTempBlob implements TempBlob {
     this.wrote();
     const size = this.size;
     const hasher = this.pooled!.hasher;
-    // Past the page cache (directWrite.ts): the chunks are copied into an aligned buffer, moved to the worker,
-    // which writes it out on the pool while it hashes and parses it; the socket's chunks go at once.
+    // Past the page cache (directWrite.ts): the chunks are copied into an aligned buffer in shared memory; a worker
+    // hashes and parses it there and writes it out; the socket's chunks go at once.
     const body = this.gatheredFor(spare);
     let written: Promise<DigestAndParse>;
     if (body) {
       this.drop();
       const aligned = this.aligned!;
-      written = hasher.writeDigestAndParse(spare.fd, body, size, this.fsync, (b) => aligned.give(b));
+      written = hasher.writeDigestAndParse(spare.fd, body, size, this.fsync).finally(() => aligned.give(body));
     } else {
       const fd = bufferedFd(spare, this.fsync);
       written = writevAll(fd, this.chunks!).then(() => hasher.digestAndParse(fd, size));
@@ -439,7 +440,10 @@ class FsTempBlob implements TempBlob {
 }
 
 let hasher: HashWorker | null = null;
-/** One hashing thread for the process, started on first use (two were slower: they take the receive's core). */
+/**
+ * The process's hashing workers (one per core, up to 4), started on first use. (When the thread pool wrote the
+ * bodies, a second worker was slower: it took the receive's core; now each worker writes its own, see hashWorker.ts.)
+ */
 const sharedHasher = (): HashWorker => (hasher ??= new HashWorker());
 
 /**

@@ -68,7 +68,7 @@ describe('directWrite (bodies written past the page cache)', () => {
     const b = buffers.take(2 * 1024 * 1024 + 1)!;
     expect(a.length).toBe(1024 * 1024);
     expect(b.length).toBe(4 * 1024 * 1024); // just over 2 MB: the next class
-    expect(a.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(a.buffer, "shared with the hashing workers").toBeInstanceOf(SharedArrayBuffer);
     expect(buffers.made).toBe(2);
     buffers.give(a);
     buffers.give(b); // over the 3 MB kept: dropped
@@ -92,61 +92,85 @@ describe('directWrite (bodies written past the page cache)', () => {
   });
 });
 
-describe('HashWorker.writeDigestAndParse (STOW: the worker writes the aligned body while it hashes and parses it)', () => {
+describe('HashWorker.writeDigestAndParse (STOW: a worker hashes, parses and writes the aligned body where it is)', () => {
   const REAL = path.join(process.env.HOICHAN_SHARED ?? path.join(import.meta.dirname, '../../../../../shared'), 'fixtures/real');
   const worker = new HashWorker();
   const buffers = AlignedBuffers.open(dir)!;
 
-  it('writes the body, answers its SHA-256 and header, and refuses a buffer the worker cannot see', async () => {
+  it('writes the body, answers its SHA-256 and header, and refuses a buffer not made aligned', async () => {
     const bytes = fs.readFileSync(path.join(REAL, 'CT_small.dcm'));
     const body = buffers.take(bytes.length)!;
+    expect(body.buffer, 'shared: the worker reads it where it is').toBeInstanceOf(SharedArrayBuffer);
     gather(chunked(bytes), body);
     const { fd, file } = directFile();
-    const capacity = body.length;
-    const back: Buffer[] = [];
-    const pending = worker.writeDigestAndParse(fd, body, bytes.length, true, (b) => back.push(b));
-    expect(body.length, 'its memory moved to the worker').toBe(0);
-    const r = await pending;
+    const r = await worker.writeDigestAndParse(fd, body, bytes.length, true);
     fs.closeSync(fd);
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     expect(r.sha256).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
     expect('parsed' in r && r.parsed?.fields.modality).toBe('CT');
-    // The memory came back, aligned as before: it writes again.
-    expect(back).toHaveLength(1);
-    expect(back[0]!.length).toBe(capacity);
+    // The memory is still ours, whole: it writes again.
     const again = directFile();
-    gather([bytes], back[0]!);
-    writeDirectSync(again.fd, back[0]!, bytes.length, true);
+    gather([bytes], body);
+    writeDirectSync(again.fd, body, bytes.length, true);
     fs.closeSync(again.fd);
     expect(fs.readFileSync(again.file).equals(bytes)).toBe(true);
-    // Memory not made aligned (a slice of Node's shared pool, say) is never moved.
-    await expect(worker.writeDigestAndParse(fd, Buffer.alloc(10), 10, true, () => undefined)).rejects.toThrow(/alignedBuffer/);
-    await expect(worker.writeDigestAndParse(fd, back[0]!.subarray(4096), 10, true, () => undefined)).rejects.toThrow(/alignedBuffer/);
+    // Memory not made aligned (a slice of Node's shared pool, say, or part of an aligned buffer) is refused.
+    await expect(worker.writeDigestAndParse(fd, Buffer.alloc(10), 10, true)).rejects.toThrow(/alignedBuffer/);
+    await expect(worker.writeDigestAndParse(fd, body.subarray(4096), 10, true)).rejects.toThrow(/alignedBuffer/);
+    await expect(worker.writeDigestAndParse(fd, Buffer.from(new SharedArrayBuffer(8192)), 10, true)).rejects.toThrow(/alignedBuffer/);
+    buffers.give(body);
   });
 
-  it('a worker that dies with a body moved to it fails that job (the body is gone), and later jobs run on this thread', async () => {
-    const dying = new HashWorker();
+  it('a worker that dies with a job in hand: the job is done again on this thread, as are later ones', async () => {
+    const dying = new HashWorker(undefined, 1);
     dying.warm();
     const bytes = crypto.randomBytes(3 * 1024 * 1024);
     const body = buffers.take(bytes.length)!;
     gather([bytes], body);
     const { fd, file } = directFile();
-    const pending = dying.writeDigestAndParse(fd, body, bytes.length, true, () => undefined);
-    await (dying as unknown as { worker: Worker }).worker.terminate();
-    await expect(pending).rejects.toThrow();
+    const pending = dying.writeDigestAndParse(fd, body, bytes.length, true);
+    await (dying as unknown as { slots: { worker: Worker }[] }).slots[0]!.worker.terminate();
+    const first = await pending;
     fs.closeSync(fd);
-    expect(fs.statSync(file).size === 0 || fs.statSync(file).size === bytes.length).toBe(true);
-    // From then on, here: the body is not moved, it is written and hashed on this thread.
-    const next = buffers.take(1000)!;
+    expect(first.sha256).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    // From then on, here: written and hashed on this thread (the caller parses: `parsed: null`).
     const small = crypto.randomBytes(1000);
-    gather([small], next);
+    gather([small], body);
     const again = directFile();
-    const back: Buffer[] = [];
-    const r = await dying.writeDigestAndParse(again.fd, next, small.length, true, (b) => back.push(b));
+    const r = await dying.writeDigestAndParse(again.fd, body, small.length, true);
     fs.closeSync(again.fd);
     expect(r).toEqual({ sha256: crypto.createHash('sha256').update(small).digest('hex'), parsed: null });
     expect(fs.readFileSync(again.file).equals(small)).toBe(true);
-    expect(back).toHaveLength(1);
+    buffers.give(body);
+  });
+
+  it('spreads jobs over its workers, and when one dies the others take the later jobs', async () => {
+    const two = new HashWorker(undefined, 2);
+    two.warm();
+    const slots = (two as unknown as { slots: { worker: Worker | null; inFlight: number }[] }).slots;
+    const bytes = fs.readFileSync(path.join(REAL, 'CT_small.dcm'));
+    const job = (): { done: Promise<unknown>; fd: number; body: Buffer } => {
+      const body = buffers.take(bytes.length)!;
+      gather([bytes], body);
+      const { fd } = directFile();
+      return { done: two.writeDigestAndParse(fd, body, bytes.length, true), fd, body };
+    };
+    const a = job();
+    const b = job();
+    expect(slots.map((s) => s.inFlight), 'one job on each worker').toEqual([1, 1]);
+    await Promise.all([a.done, b.done]);
+    expect(slots.map((s) => s.inFlight)).toEqual([0, 0]);
+    await slots[0]!.worker!.terminate();
+    await new Promise((r) => setTimeout(r, 20));
+    const c = job();
+    const r = (await c.done) as { parsed: { fields: { modality: string } } | null };
+    // Parsed: a worker answered (on this thread the caller would parse, `parsed: null`).
+    expect(r.parsed?.fields.modality).toBe('CT');
+    for (const j of [a, b, c]) {
+      fs.closeSync(j.fd);
+      buffers.give(j.body);
+    }
   });
 
   it('fails when the write fails (a file open for reading only), whatever the hash', async () => {
@@ -155,9 +179,8 @@ describe('HashWorker.writeDigestAndParse (STOW: the worker writes the aligned bo
     const { fd, file } = directFile();
     fs.closeSync(fd);
     const readOnly = fs.openSync(file, 'r');
-    const back: Buffer[] = [];
-    await expect(worker.writeDigestAndParse(readOnly, body, 100, true, (b) => back.push(b))).rejects.toThrow(/EBADF|bad file/i);
-    expect(back, 'the memory comes back after a failed write too').toHaveLength(1);
+    await expect(worker.writeDigestAndParse(readOnly, body, 100, true)).rejects.toThrow(/EBADF|bad file/i);
     fs.closeSync(readOnly);
+    buffers.give(body);
   });
 });

@@ -32,19 +32,22 @@ export function directSupported(dir: string): boolean {
   return buffers !== null;
 }
 
-/** The memory `alignedBuffer` made (and `rewrap` took back from the hashing worker). */
-const ours = new WeakSet<ArrayBuffer>();
+/** The memory `alignedBuffer` made. */
+const ours = new WeakSet<SharedArrayBuffer>();
 /** The offset into a new allocation that was aligned last time (-1: none yet). */
 let lastOffset = -1;
 
 /**
- * A view of `capacity` bytes of a new ArrayBuffer whose address O_DIRECT accepts. JavaScript cannot see an
+ * A view of `capacity` bytes of new shared memory whose address O_DIRECT accepts. JavaScript cannot see an
  * address, so the offset is found by trying an aligned-length write at each candidate offset into the O_DIRECT
- * file `probeFd` (a misaligned buffer gets EINVAL at once). Not shared: it is moved to the hashing worker and
- * back (a copy into shared memory is V8's slower, relaxed kind: 0.16 ms per 527 KB part on the event loop).
+ * file `probeFd` (a misaligned buffer gets EINVAL at once).
+ * Shared, so a hashing worker reads it where it is: memory moved to a worker and back left, at each move, a
+ * detached ArrayBuffer on this thread whose external bytes only a full GC gives back; once those objects were
+ * old (after an idle minute), every STOW request of 50 parts ran a mark-compact (2026-11-27: gateway CPU per
+ * 500 instances 0.5 s before an idle pause, 1.1–1.3 s after). `gather` fills it with native copies.
  */
 export function alignedBuffer(capacity: number, probeFd: number): Buffer | null {
-  const sab = new ArrayBuffer(capacity + ALIGN);
+  const sab = new SharedArrayBuffer(capacity + ALIGN);
   // Large allocations come from mmap at the same offset into a page: the last offset that worked goes first.
   for (const off of [lastOffset, ...Array.from({ length: ALIGN / 16 }, (_, i) => i * 16)]) {
     if (off < 0) continue;
@@ -60,21 +63,22 @@ export function alignedBuffer(capacity: number, probeFd: number): Buffer | null 
   return null;
 }
 
-/** Whether `b` is a whole buffer `alignedBuffer` made: its memory may be moved to another thread. */
+/** Whether `b` is a whole buffer `alignedBuffer` made: a worker may write it out (`HashWorker.writeDigestAndParse`). */
 export function isAligned(b: Buffer): boolean {
-  return b.buffer instanceof ArrayBuffer && ours.has(b.buffer) && b.byteOffset + b.length <= b.buffer.byteLength && b.byteOffset < ALIGN;
+  return b.buffer instanceof SharedArrayBuffer && ours.has(b.buffer) && b.byteOffset + b.length <= b.buffer.byteLength && b.byteOffset < ALIGN;
 }
 
-/** An aligned buffer's memory back from another thread, as the same view (`offset`, `capacity`) it had. */
-export function rewrap(memory: ArrayBuffer, offset: number, capacity: number): Buffer {
-  ours.add(memory);
-  return Buffer.from(memory, offset, capacity);
-}
-
-/** Copies `chunks` into `into` and zeroes the padding after them; returns their length. */
+/**
+ * Copies `chunks` into `into` and zeroes the padding after them; returns their length. With `fill`, whose
+ * copy is a memcpy: `copy` into shared memory goes through V8's relaxed element copy, 2–5× slower.
+ */
 export function gather(chunks: readonly Buffer[], into: Buffer): number {
   let off = 0;
-  for (const c of chunks) off += c.copy(into, off);
+  for (const c of chunks) {
+    if (!c.length) continue;
+    into.fill(c, off, off + c.length);
+    off += c.length;
+  }
   into.fill(0, off, padded(off));
   return off;
 }

@@ -1,27 +1,33 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ParsedInstance } from '../../dicom/types.js';
 import type { DigestAndParse, ParseErrorInfo } from './BlobStore.js';
-import { isAligned, padded, rewrap, writeDirectSync } from './directWrite.js';
+import { isAligned, padded, writeDirectSync } from './directWrite.js';
 
 /**
- * The hashing worker behind pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one
+ * The hashing workers behind pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one
  * sender, STOW is bound by the event loop, which receives every part. A finished part is copied from the
- * socket's chunks into a reused aligned buffer, moved to the worker (`directWrite.ts`), which writes it out with O_DIRECT
- * on the thread pool while it hashes it (SHA-256, ~0.3 ms per 527 KB part) and parses its header (~0.3 ms),
- * and answers once the write is durable. Where O_DIRECT is not to be had, the part goes from the chunks into a
- * spare (O_DSYNC) and the worker reads it back from the page cache.
+ * socket's chunks into a reused aligned buffer in shared memory (`directWrite.ts`); a worker hashes it (SHA-256,
+ * ~0.3 ms per 527 KB part), parses its header (~0.15 ms), writes it out with O_DIRECT and fdatasync on its own
+ * thread, and answers once the write is durable. Where O_DIRECT is not to be had, the part goes from the chunks
+ * into a spare (O_DSYNC) and a worker reads it back from the page cache.
  * History (2026-11-26/27): a copy into a SharedArrayBuffer, then a read-back from the page cache, then the aligned
  * copy written past the page cache, whose fresh pages cost the most on these VMs (see directWrite.ts), first in
  * shared memory (0.16 ms per part on the event loop: V8 copies into shared memory the relaxed, slower way), now
  * in plain memory moved to the worker and back (0.03 ms): 9 requests' receive went from 440–507 ms to 312–357.
+ * Back in shared memory since (2026-11-27), filled with native copies (`gather`): the moves left detached
+ * buffers that only full GCs reclaim (see `alignedBuffer`).
+ * Then (eighth VM) the write moved from the thread pool onto the worker's own thread, and the worker became a
+ * pool of them: the pool's write, truncate and fdatasync each woke a thread (2026-11-27, STOW 500: gateway
+ * kernel CPU 370 → 230 ms, receive 45 → 28 ms per 50-part request), and one worker doing all three steps of
+ * every part in a row fell behind the receive (a 15–35 ms backlog after each request's last byte).
  */
-
 /**
- * CommonJS (an eval worker): the same under tsx, tests and dist. A job either brings its body's memory
- * (write it, hash and parse it, give the memory back) or names an open file whose first `len` bytes it reads into the worker's own
+ * CommonJS (an eval worker): the same under tsx, tests and dist. A job either brings its body in shared memory
+ * (hash and parse it, write it out) or names an open file whose first `len` bytes it reads into the worker's own
  * reused buffer. The header parse runs the built parser (`builtParser()`), when there is one.
  */
 const WORKER_SOURCE = `
@@ -32,23 +38,23 @@ const parser = workerData && workerData.parseUrls
   ? Promise.all([import(workerData.parseUrls.parseTemp), import(workerData.parseUrls.parseInstance)]).then(([t, i]) => (b) => t.parseBody(b, i.parseInstance), () => null)
   : Promise.resolve(null);
 let buf = Buffer.alloc(0);
-// An aligned body moved here: written (O_DIRECT, padded, cut back, fdatasync) on the thread pool while this
-// thread hashes and parses it. Resolves to the write's error, or null. The same steps as directWrite.ts's
-// writeDirect, written again here because this source loads without TypeScript or the built dist.
-const writeDirect = (m, view) => new Promise((done) => {
-  const step = (off) => {
-    if (off < m.total) return fs.write(m.fd, view, off, m.total - off, off, (err, n) => {
-      if (err) return done(err);
-      if (n <= 0 || n % 512) return done(new Error('direct write stopped at ' + (off + n) + ' of ' + m.total + ' bytes'));
-      step(off + n);
-    });
-    fs.ftruncate(m.fd, m.len, (err) => {
-      if (err || !m.sync) return done(err || null);
-      fs.fdatasync(m.fd, (e) => done(e || null));
-    });
-  };
-  step(0);
-});
+// An aligned body (shared memory): written padded with O_DIRECT, cut back to its length, fdatasync'd, on this
+// thread (a thread-pool call would wake another thread per step). The same steps as directWrite.ts's
+// writeDirectSync, written again here because this source loads without TypeScript or the built dist.
+const writeDirect = (m, view) => {
+  try {
+    for (let off = 0; off < m.total; ) {
+      const n = fs.writeSync(m.fd, view, off, m.total - off, off);
+      if (n <= 0 || n % 512) throw new Error('direct write stopped at ' + (off + n) + ' of ' + m.total + ' bytes');
+      off += n;
+    }
+    fs.ftruncateSync(m.fd, m.len);
+    if (m.sync) fs.fdatasyncSync(m.fd);
+    return null;
+  } catch (e) {
+    return e;
+  }
+};
 const answer = (m, parse, bytes) => {
   const hex = createHash('sha256').update(bytes).digest('hex');
   if (!parse) return { id: m.id, hex, noParser: true };
@@ -62,10 +68,9 @@ const failed = (m, e) => ({ id: m.id, error: { message: e.message, code: e.code 
 parentPort.on('message', (m) => void parser.then((parse) => {
   if (m.body) {
     const view = Buffer.from(m.body, m.offset, m.total);
-    const written = writeDirect(m, view);
     const a = answer(m, parse, view.subarray(0, m.len));
-    // The memory goes back with the answer, for the next body.
-    return void written.then((e) => parentPort.postMessage({ ...(e ? failed(m, e) : a), body: m.body }, [m.body]));
+    const e = writeDirect(m, view);
+    return void parentPort.postMessage(e ? failed(m, e) : a);
   }
   let bytes;
   try {
@@ -87,10 +92,9 @@ parentPort.on('message', (m) => void parser.then((parse) => {
 function here(msg: Job['msg']): Promise<Reply> {
   try {
     if (msg.body) {
-      // (memory moved to a worker that then died is gone: the view cannot be made, the job fails)
       const view = Buffer.from(msg.body, msg.offset!, msg.total!);
       writeDirectSync(msg.fd, view, msg.len, msg.sync ?? true);
-      return Promise.resolve({ id: -1, hex: crypto.createHash('sha256').update(view.subarray(0, msg.len)).digest('hex'), noParser: true, body: msg.body });
+      return Promise.resolve({ id: -1, hex: crypto.createHash('sha256').update(view.subarray(0, msg.len)).digest('hex'), noParser: true });
     }
     const bytes = Buffer.allocUnsafe(msg.len);
     for (let off = 0; off < msg.len; ) {
@@ -112,7 +116,7 @@ function result(r: Reply): DigestAndParse {
 }
 
 type Reply = {
-  id: number; hex?: string; error?: { message: string; code?: string }; body?: ArrayBuffer;
+  id: number; hex?: string; error?: { message: string; code?: string };
   parsed?: ParsedInstance; parseError?: ParseErrorInfo; noParser?: boolean;
 };
 
@@ -133,27 +137,36 @@ function builtParser(): { parseTemp: string; parseInstance: string } | null {
   return parseTemp && parseInstance ? { parseTemp, parseInstance } : null;
 }
 interface Job {
-  /** `body`: the aligned memory holding the body at `offset` (`total` bytes with its padding), written into `fd` first. */
-  msg: { fd: number; len: number; body?: ArrayBuffer; offset?: number; total?: number; sync?: boolean };
+  /** `body`: the aligned shared memory holding the body at `offset` (`total` bytes with its padding), to be written into `fd`. */
+  msg: { fd: number; len: number; body?: SharedArrayBuffer; offset?: number; total?: number; sync?: boolean };
   resolve: (r: Reply) => void;
 }
 
+/** Worker threads for `threads: 'auto'`: one per core, at most 4 (two keep a 2-core VM's STOW busy, see above). */
+export const autoThreads = (): number => Math.max(1, Math.min(4, os.availableParallelism()));
+
+interface Slot { worker: Worker | null; broken: boolean; inFlight: number }
+
 /**
- * SHA-256 and DICOM header parse of a written file, on one worker thread (a part reads, hashes and parses in
- * well under a millisecond, so one keeps up with any network). The worker holds the process open only while a
- * job is pending. Should it fail to start or die, jobs run on the calling thread: slower, never wrong.
+ * SHA-256, DICOM header parse and (for aligned bodies) the durable write of received bodies, on a few worker
+ * threads; each job goes to the least busy one. The workers hold the process open only while a job is pending.
+ * Should a worker fail to start or die, its jobs run on the calling thread: slower, never wrong.
  */
 export class HashWorker {
-  private worker: Worker | null = null;
-  private broken = false;
+  private readonly slots: Slot[];
   private nextId = 0;
-  private readonly pending = new Map<number, Job>();
+  private readonly pending = new Map<number, Job & { slot: Slot }>();
 
-  constructor(private readonly parseUrls: { parseTemp: string; parseInstance: string } | null = builtParser()) {}
+  constructor(
+    private readonly parseUrls: { parseTemp: string; parseInstance: string } | null = builtParser(),
+    threads: number = autoThreads(),
+  ) {
+    this.slots = Array.from({ length: Math.max(1, threads) }, () => ({ worker: null, broken: false, inFlight: 0 }));
+  }
 
-  /** Starts the worker ahead of its first job (its parser's modules take a while to load). */
+  /** Starts the workers ahead of their first jobs (their parser's modules take a while to load). */
   warm(): void {
-    this.start();
+    for (const slot of this.slots) this.start(slot);
   }
 
   /**
@@ -166,41 +179,37 @@ export class HashWorker {
 
   /**
    * The same for a body held in the aligned buffer `body` (`alignedBuffer`; its first `len` bytes, padding
-   * zeroed: `gather`): its memory is moved to the worker, which writes it into the O_DIRECT file `fd`
-   * (`writeDirect`; fdatasync with `sync`) on the thread pool while it hashes and parses, and answers once the
-   * write is done. `body` is unusable from the call on; the memory comes back to `giveBack`, as a new view like
-   * `body` (not if the worker died meanwhile).
+   * zeroed: `gather`): a worker hashes and parses it and writes it into the O_DIRECT file `fd` (as
+   * `writeDirectSync` does; fdatasync with `sync`), and answers once the write is done. Leave `body` alone until
+   * then (the worker reads it where it is); should the worker die meanwhile, the job is done again here.
    */
-  writeDigestAndParse(fd: number, body: Buffer, len: number, sync: boolean, giveBack: (b: Buffer) => void): Promise<DigestAndParse> {
+  writeDigestAndParse(fd: number, body: Buffer, len: number, sync: boolean): Promise<DigestAndParse> {
     if (!isAligned(body)) return Promise.reject(new Error('writeDigestAndParse takes a buffer from alignedBuffer'));
-    const memory = body.buffer as ArrayBuffer;
-    const offset = body.byteOffset;
-    const capacity = body.length;
-    return this.send({ fd, len, body: memory, offset, total: padded(len), sync }, [memory]).then((r) => {
-      if (r.body) giveBack(rewrap(r.body, offset, capacity));
-      return result(r);
-    });
+    return this.send({ fd, len, body: body.buffer as SharedArrayBuffer, offset: body.byteOffset, total: padded(len), sync }).then(result);
   }
 
-  private send(msg: Job['msg'], transfer: ArrayBuffer[] = []): Promise<Reply> {
-    const w = this.start();
-    if (!w) return here(msg);
+  private send(msg: Job['msg']): Promise<Reply> {
+    let slot: Slot | null = null;
+    for (const c of this.slots) if (!c.broken && (!slot || c.inFlight < slot.inFlight)) slot = c;
+    const w = slot && this.start(slot);
+    if (!slot || !w) return here(msg);
     const id = this.nextId++;
+    const s = slot;
     return new Promise((resolve) => {
-      if (!this.pending.size) w.ref();
-      this.pending.set(id, { msg, resolve });
-      w.postMessage({ id, ...msg }, transfer);
+      if (!s.inFlight++) w.ref();
+      this.pending.set(id, { msg, resolve, slot: s });
+      w.postMessage({ id, ...msg });
     });
   }
 
-  private start(): Worker | null {
-    if (this.worker || this.broken) return this.worker;
+  private start(slot: Slot): Worker | null {
+    if (slot.worker || slot.broken) return slot.worker;
     let w: Worker;
     try {
       // No inherited loaders (tsx, test runners): the source is plain CommonJS and starts in a few ms.
       w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { parseUrls: this.parseUrls } });
     } catch {
-      this.broken = true;
+      slot.broken = true;
       return null;
     }
     w.unref();
@@ -208,18 +217,23 @@ export class HashWorker {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (!this.pending.size) w.unref();
+      if (!--slot.inFlight) w.unref();
       p.resolve(m);
     });
     const fail = (): void => {
-      this.broken = true;
-      this.worker = null;
-      for (const p of this.pending.values()) void here(p.msg).then(p.resolve);
-      this.pending.clear();
+      if (slot.broken) return;
+      slot.broken = true;
+      slot.worker = null;
+      slot.inFlight = 0;
+      for (const [id, p] of this.pending) {
+        if (p.slot !== slot) continue;
+        this.pending.delete(id);
+        void here(p.msg).then(p.resolve);
+      }
     };
     w.on('error', fail);
     w.on('exit', fail);
-    this.worker = w;
+    slot.worker = w;
     return w;
   }
 }
