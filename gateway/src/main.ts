@@ -1,9 +1,11 @@
 import { loadConfig } from './config/config.js';
 import { build } from './app.js';
 import { loadDemo } from './worklist/demo.js';
+import { tuneHeap } from './heapTuning.js';
 
 /** Starts the gateway on the configured port and prints where it listens and how to log in. */
 async function main(): Promise<void> {
+  tuneHeap();
   const config = loadConfig();
   const gw = await build(config);
   // Demo data set (fixtures/demo, issue 5): `npm start -- --demo` or HOICHAN_DEMO=1. Loaded before listening,
