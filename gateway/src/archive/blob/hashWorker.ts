@@ -10,9 +10,9 @@ import { isAligned, padded, writeDirectSync } from './directWrite.js';
 /**
  * The hashing workers behind pooled temps (`FsBlobStore.createTemp({ pooled: true })`, STOW-RS). With one
  * sender, STOW is bound by the event loop, which receives every part. A finished part is copied from the
- * socket's chunks into a reused aligned buffer in shared memory (`directWrite.ts`); a worker hashes it (SHA-256,
- * ~0.3 ms per 527 KB part), parses its header (~0.15 ms), writes it out with O_DIRECT and fdatasync on its own
- * thread, and answers once the write is durable. Where O_DIRECT is not to be had, the part goes from the chunks
+ * socket's chunks into a reused aligned buffer in shared memory (`directWrite.ts`); a worker writes it out with
+ * O_DIRECT on the thread pool while it hashes it (SHA-256, ~0.3 ms per 527 KB part) and parses its header
+ * (~0.15 ms), then cuts the file to length and fdatasyncs it, and answers once the write is durable. Where O_DIRECT is not to be had, the part goes from the chunks
  * into a spare (O_DSYNC) and a worker reads it back from the page cache.
  * History (2026-11-26/27): a copy into a SharedArrayBuffer, then a read-back from the page cache, then the aligned
  * copy written past the page cache, whose fresh pages cost the most on these VMs (see directWrite.ts), first in
@@ -20,10 +20,12 @@ import { isAligned, padded, writeDirectSync } from './directWrite.js';
  * in plain memory moved to the worker and back (0.03 ms): 9 requests' receive went from 440–507 ms to 312–357.
  * Back in shared memory since (2026-11-27), filled with native copies (`gather`): the moves left detached
  * buffers that only full GCs reclaim (see `alignedBuffer`).
- * Then (eighth VM) the write moved from the thread pool onto the worker's own thread, and the worker became a
- * pool of them: the pool's write, truncate and fdatasync each woke a thread (2026-11-27, STOW 500: gateway
- * kernel CPU 370 → 230 ms, receive 45 → 28 ms per 50-part request), and one worker doing all three steps of
- * every part in a row fell behind the receive (a 15–35 ms backlog after each request's last byte).
+ * Then (eighth VM, 2026-11-27) the worker became a pool of them, one per core, and only the write itself stays
+ * on the thread pool: the pool's write, truncate and fdatasync each woke a thread (moving all three onto the
+ * worker: gateway kernel CPU per 500 parts 370 → 230 ms, receive 45 → 28 ms per 50-part request), but a worker
+ * doing all three in a row after hashing left the write's wait unoverlapped and fell behind (16–25 ms of backlog
+ * after each request's last byte; with the write overlapping the hash, 10–12 ms, and 593–689 inst/s against
+ * 526–603 over four alternating rounds of two 500-part STOWs).
  */
 /**
  * CommonJS (an eval worker): the same under tsx, tests and dist. A job either brings its body in shared memory
@@ -38,16 +40,22 @@ const parser = workerData && workerData.parseUrls
   ? Promise.all([import(workerData.parseUrls.parseTemp), import(workerData.parseUrls.parseInstance)]).then(([t, i]) => (b) => t.parseBody(b, i.parseInstance), () => null)
   : Promise.resolve(null);
 let buf = Buffer.alloc(0);
-// An aligned body (shared memory): written padded with O_DIRECT, cut back to its length, fdatasync'd, on this
-// thread (a thread-pool call would wake another thread per step). The same steps as directWrite.ts's
-// writeDirectSync, written again here because this source loads without TypeScript or the built dist.
-const writeDirect = (m, view) => {
+// An aligned body (shared memory): written padded with O_DIRECT on the thread pool while this thread hashes
+// and parses it, then cut back to its length and fdatasync'd on this thread. The same steps as directWrite.ts's
+// writeDirect, written again here because this source loads without TypeScript or the built dist.
+const writeDirect = (m, view, done) => {
+  const step = (off) => {
+    if (off >= m.total) return done(null);
+    fs.write(m.fd, view, off, m.total - off, off, (err, n) => {
+      if (err) return done(err);
+      if (n <= 0 || n % 512) return done(new Error('direct write stopped at ' + (off + n) + ' of ' + m.total + ' bytes'));
+      step(off + n);
+    });
+  };
+  step(0);
+};
+const cutAndSync = (m) => {
   try {
-    for (let off = 0; off < m.total; ) {
-      const n = fs.writeSync(m.fd, view, off, m.total - off, off);
-      if (n <= 0 || n % 512) throw new Error('direct write stopped at ' + (off + n) + ' of ' + m.total + ' bytes');
-      off += n;
-    }
     fs.ftruncateSync(m.fd, m.len);
     if (m.sync) fs.fdatasyncSync(m.fd);
     return null;
@@ -68,9 +76,19 @@ const failed = (m, e) => ({ id: m.id, error: { message: e.message, code: e.code 
 parentPort.on('message', (m) => void parser.then((parse) => {
   if (m.body) {
     const view = Buffer.from(m.body, m.offset, m.total);
-    const a = answer(m, parse, view.subarray(0, m.len));
-    const e = writeDirect(m, view);
-    return void parentPort.postMessage(e ? failed(m, e) : a);
+    let a = null;
+    let wrote; // the write's error, or null, once it is done
+    const reply = () => {
+      const e = wrote || cutAndSync(m);
+      parentPort.postMessage(e ? failed(m, e) : a);
+    };
+    writeDirect(m, view, (err) => {
+      wrote = err;
+      if (a) reply();
+    });
+    a = answer(m, parse, view.subarray(0, m.len));
+    if (wrote !== undefined) reply();
+    return;
   }
   let bytes;
   try {
