@@ -121,7 +121,7 @@ describe('HashWorker.writeDigestAndParse (STOW: a worker hashes, parses and writ
     buffers.give(body);
   });
 
-  it('a worker that dies with a job in hand: the job is done again on this thread, as are later ones', async () => {
+  it('a worker that dies with a body in hand fails that job, and later jobs run on this thread', async () => {
     const dying = new HashWorker(undefined, 1);
     dying.warm();
     const bytes = crypto.randomBytes(3 * 1024 * 1024);
@@ -130,10 +130,10 @@ describe('HashWorker.writeDigestAndParse (STOW: a worker hashes, parses and writ
     const { fd, file } = directFile();
     const pending = dying.writeDigestAndParse(fd, body, bytes.length, true);
     await (dying as unknown as { slots: { worker: Worker }[] }).slots[0]!.worker.terminate();
-    const first = await pending;
+    // Failed, not redone here: the dead worker's write may still land on the thread pool.
+    await expect(pending).rejects.toThrow(/stopped/);
     fs.closeSync(fd);
-    expect(first.sha256).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
-    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    expect(fs.statSync(file).size === 0 || fs.statSync(file).size >= bytes.length).toBe(true);
     // From then on, here: written and hashed on this thread (the caller parses: `parsed: null`).
     const small = crypto.randomBytes(1000);
     gather([small], body);

@@ -168,7 +168,8 @@ interface Slot { worker: Worker | null; broken: boolean; inFlight: number }
 /**
  * SHA-256, DICOM header parse and (for aligned bodies) the durable write of received bodies, on a few worker
  * threads; each job goes to the least busy one. The workers hold the process open only while a job is pending.
- * Should a worker fail to start or die, its jobs run on the calling thread: slower, never wrong.
+ * Should a worker fail to start or die, the others take the later jobs, and without any they run on the calling
+ * thread: slower, never wrong.
  */
 export class HashWorker {
   private readonly slots: Slot[];
@@ -199,7 +200,8 @@ export class HashWorker {
    * The same for a body held in the aligned buffer `body` (`alignedBuffer`; its first `len` bytes, padding
    * zeroed: `gather`): a worker hashes and parses it and writes it into the O_DIRECT file `fd` (as
    * `writeDirectSync` does; fdatasync with `sync`), and answers once the write is done. Leave `body` alone until
-   * then (the worker reads it where it is); should the worker die meanwhile, the job is done again here.
+   * then (the worker reads it where it is). Should the worker die meanwhile, the job fails; later jobs go to the
+   * other workers, or run here when none is left.
    */
   writeDigestAndParse(fd: number, body: Buffer, len: number, sync: boolean): Promise<DigestAndParse> {
     if (!isAligned(body)) return Promise.reject(new Error('writeDigestAndParse takes a buffer from alignedBuffer'));
@@ -246,7 +248,10 @@ export class HashWorker {
       for (const [id, p] of this.pending) {
         if (p.slot !== slot) continue;
         this.pending.delete(id);
-        void here(p.msg).then(p.resolve);
+        // A body's write the worker had handed to the thread pool may still land after a redo here had cut the
+        // file to length: that job fails (its part is reported failed, the caller discards the file).
+        if (p.msg.body) p.resolve({ id, error: { message: 'the hashing worker stopped while writing this body' } });
+        else void here(p.msg).then(p.resolve);
       }
     };
     w.on('error', fail);
