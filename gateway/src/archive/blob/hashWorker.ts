@@ -240,22 +240,25 @@ export class HashWorker {
       if (!--slot.inFlight) w.unref();
       p.resolve(m);
     });
-    const fail = (): void => {
-      if (slot.broken) return;
+    // No new jobs once it fails; its pending ones are settled at 'exit', once its thread has stopped (Node closes
+    // a worker's event loop only when its thread-pool requests are done): no write of its lands after the caller
+    // has closed the file and its descriptor may have been reused.
+    w.on('error', () => {
+      slot.broken = true;
+    });
+    w.on('exit', () => {
       slot.broken = true;
       slot.worker = null;
       slot.inFlight = 0;
       for (const [id, p] of this.pending) {
         if (p.slot !== slot) continue;
         this.pending.delete(id);
-        // A body's write the worker had handed to the thread pool may still land after a redo here had cut the
-        // file to length: that job fails (its part is reported failed, the caller discards the file).
+        // A body's job fails (its part is reported failed and the caller drops the file) rather than being redone
+        // here: whether the worker's write landed is not known.
         if (p.msg.body) p.resolve({ id, error: { message: 'the hashing worker stopped while writing this body' } });
         else void here(p.msg).then(p.resolve);
       }
-    };
-    w.on('error', fail);
-    w.on('exit', fail);
+    });
     slot.worker = w;
     return w;
   }
