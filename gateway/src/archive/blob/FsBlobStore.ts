@@ -206,8 +206,8 @@ class FsTempBlob implements TempBlob {
    * Pooled temps (STOW): the body goes into a spare at once: copied into an aligned buffer that a hashing worker
    * hashes, parses and writes out (O_DIRECT), or, without O_DIRECT, written from the socket's chunks (O_DSYNC:
    * durable when the write returns; one writev on the pool) and read back by a worker from the page cache to be
-   * hashed and parsed. The event loop only receives. Without a spare ready
-   * (or past the memory limit) it is hashed here and the caller parses.
+   * hashed and parsed. The event loop only receives. Without a spare ready (or past the memory limit) it is
+   * hashed here and the caller parses.
    */
   digestAndParse(): Promise<DigestAndParse> {
     if (this.done || this.discarded) return Promise.reject(new Error('temp blob closed'));
@@ -441,8 +441,8 @@ class FsTempBlob implements TempBlob {
 
 let hasher: HashWorker | null = null;
 /**
- * The process's hashing workers (one per core, up to 4), started on first use. (When the thread pool wrote the
- * bodies, a second worker was slower: it took the receive's core; now each worker writes its own, see hashWorker.ts.)
+ * The process's hashing workers (one per core, up to 4), started on first use. (While the thread pool did every
+ * step of each write, a second worker was slower: it took the receive's core; see hashWorker.ts.)
  */
 const sharedHasher = (): HashWorker => (hasher ??= new HashWorker());
 

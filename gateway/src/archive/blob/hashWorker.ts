@@ -12,8 +12,9 @@ import { isAligned, padded, writeDirectSync } from './directWrite.js';
  * sender, STOW is bound by the event loop, which receives every part. A finished part is copied from the
  * socket's chunks into a reused aligned buffer in shared memory (`directWrite.ts`); a worker writes it out with
  * O_DIRECT on the thread pool while it hashes it (SHA-256, ~0.3 ms per 527 KB part) and parses its header
- * (~0.15 ms), then cuts the file to length and fdatasyncs it, and answers once the write is durable. Where O_DIRECT is not to be had, the part goes from the chunks
- * into a spare (O_DSYNC) and a worker reads it back from the page cache.
+ * (~0.15 ms), then cuts the file to length and fdatasyncs it, and answers once the write is durable. Where
+ * O_DIRECT is not to be had, the part goes from the chunks into a spare (O_DSYNC) and a worker reads it back
+ * from the page cache.
  * History (2026-11-26/27): a copy into a SharedArrayBuffer, then a read-back from the page cache, then the aligned
  * copy written past the page cache, whose fresh pages cost the most on these VMs (see directWrite.ts), first in
  * shared memory (0.16 ms per part on the event loop: V8 copies into shared memory the relaxed, slower way), now
@@ -27,6 +28,7 @@ import { isAligned, padded, writeDirectSync } from './directWrite.js';
  * after each request's last byte; with the write overlapping the hash, 10–12 ms, and 593–689 inst/s against
  * 526–603 over four alternating rounds of two 500-part STOWs).
  */
+
 /**
  * CommonJS (an eval worker): the same under tsx, tests and dist. A job either brings its body in shared memory
  * (hash and parse it, write it out) or names an open file whose first `len` bytes it reads into the worker's own
@@ -76,18 +78,13 @@ const failed = (m, e) => ({ id: m.id, error: { message: e.message, code: e.code 
 parentPort.on('message', (m) => void parser.then((parse) => {
   if (m.body) {
     const view = Buffer.from(m.body, m.offset, m.total);
-    let a = null;
-    let wrote; // the write's error, or null, once it is done
-    const reply = () => {
-      const e = wrote || cutAndSync(m);
-      parentPort.postMessage(e ? failed(m, e) : a);
-    };
+    // The write goes to the thread pool first; its callback comes after the hash and parse below.
+    let a;
     writeDirect(m, view, (err) => {
-      wrote = err;
-      if (a) reply();
+      const e = err || cutAndSync(m);
+      parentPort.postMessage(e ? failed(m, e) : a);
     });
     a = answer(m, parse, view.subarray(0, m.len));
-    if (wrote !== undefined) reply();
     return;
   }
   let bytes;
@@ -160,7 +157,7 @@ interface Job {
   resolve: (r: Reply) => void;
 }
 
-/** Worker threads for `threads: 'auto'`: one per core, at most 4 (two keep a 2-core VM's STOW busy, see above). */
+/** The default number of worker threads: one per core, at most 4 (two keep a 2-core VM's STOW busy, see above). */
 export const autoThreads = (): number => Math.max(1, Math.min(4, os.availableParallelism()));
 
 interface Slot { worker: Worker | null; broken: boolean; inFlight: number }
