@@ -68,7 +68,7 @@ export interface Gateway {
 /** Builds the gateway (index, blobs, accounts, HTTP routes) without listening. Tests call this and inject(). */
 export async function build(config: Config): Promise<Gateway> {
   const index = await openIndex({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema });
-  const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'), config.fsync, { direct: config.directIo });
+  const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'), config.fsync, { direct: config.directIo, burstSpares: config.spareFiles });
   blobs.sweepTemps();
   const archive = new Archive(index, blobs, { overwrite: config.overwriteInstances, fsync: config.fsync, dataDir: config.dataDir, minFreeBytes: config.minFreeMb * 1024 * 1024 });
   const recovered = await archive.recover();

@@ -134,6 +134,36 @@ describe('pooled temps (STOW: written into a spare as received, then hashed and 
     expect(written(blobs)).toEqual([]);
   });
 
+  it('once idle after a burst, makes spares for a burst as large (up to burstSpares); without burstSpares it keeps `spares`', async () => {
+    const sparesIn = (blobs: FsBlobStore) => fs.readdirSync(path.join(blobs.root, '.spare')).filter((f) => f.endsWith('.spare')).length;
+    const burst = async (blobs: FsBlobStore, n: number) => {
+      for (let i = 0; i < n; i++) blobs.createTemp().discard();
+      await blobs.sparesReady();
+    };
+    const idle = async (blobs: FsBlobStore) => {
+      await new Promise((r) => setTimeout(r, 400));
+      await blobs.sparesReady();
+    };
+    const growing = blobStore(path.join(tmp(), 'blobs'), true, { spares: 2, burstSpares: 8 });
+    const fixed = blobStore(path.join(tmp(), 'blobs'), true, { spares: 2 });
+    for (const blobs of [growing, fixed]) {
+      await blobs.sparesReady();
+      expect(sparesIn(blobs)).toBe(2);
+      await burst(blobs, 6);
+      expect(sparesIn(blobs)).toBe(2); // during the burst, only `spares` are kept
+    }
+    await idle(growing);
+    await idle(fixed);
+    expect(sparesIn(growing)).toBe(6);
+    expect(sparesIn(fixed)).toBe(2);
+    await burst(growing, 12);
+    await idle(growing);
+    expect(sparesIn(growing)).toBe(8); // capped
+    await burst(growing, 3);
+    await idle(growing);
+    expect(sparesIn(growing)).toBe(8); // the largest burst seen still counts
+  });
+
   it.each([['O_DIRECT', true], ['buffered', false]])('plain temps finished into spares (%s), on this thread or the pool, hold their bytes and only them', async (_, direct) => {
     const blobs = blobStore(path.join(tmp(), 'blobs'), true, { direct });
     await blobs.sparesReady();

@@ -22,6 +22,8 @@ export interface Config {
   readonly fsync: boolean;
   /** Write received bodies with O_DIRECT where the filesystem allows it (archive/blob/directWrite.ts). */
   readonly directIo: boolean;
+  /** Empty files made while idle, up to the largest burst of instances seen (archive/blob/FsBlobStore.ts). */
+  readonly spareFiles: number;
   /** Largest single STOW part accepted, bytes. */
   readonly maxInstanceBytes: number;
   /** Free space kept in reserve on the data volume, MB: below it new objects are refused (0 = off). */
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loginWindowSeconds: int(env, 'HOICHAN_LOGIN_WINDOW_SECONDS', 15 * 60),
     fsync: bool(env, 'HOICHAN_FSYNC', true),
     directIo: bool(env, 'HOICHAN_DIRECT_IO', true),
+    spareFiles: int(env, 'HOICHAN_SPARE_FILES', 512),
     maxInstanceBytes: int(env, 'HOICHAN_MAX_INSTANCE_BYTES', 4 * 1024 * 1024 * 1024),
     minFreeMb: int(env, 'HOICHAN_MIN_FREE_MB', 512),
     logLevel: env.HOICHAN_LOG_LEVEL || 'info',
