@@ -134,14 +134,17 @@ describe('pooled temps (STOW: written into a spare as received, then hashed and 
     expect(written(blobs)).toEqual([]);
   });
 
-  it('once idle after a burst, makes spares for a burst as large (up to burstSpares); without burstSpares it keeps `spares`', async () => {
+  it('once idle after a burst (no temp asked for, the event loop calm), makes spares for a burst as large, up to burstSpares; without burstSpares it keeps `spares`', async () => {
     const sparesIn = (blobs: FsBlobStore) => fs.readdirSync(path.join(blobs.root, '.spare')).filter((f) => f.endsWith('.spare')).length;
     const burst = async (blobs: FsBlobStore, n: number) => {
       for (let i = 0; i < n; i++) blobs.createTemp().discard();
       await blobs.sparesReady();
     };
-    const idle = async (blobs: FsBlobStore) => {
-      await new Promise((r) => setTimeout(r, 400));
+    // Idle refill steps come 200 ms apart, each only if this thread's event loop was mostly idle: wait for `n`
+    // (up to 5 s), then a while longer to see that no more come.
+    const idle = async (blobs: FsBlobStore, n: number) => {
+      for (let waited = 0; sparesIn(blobs) < n && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
       await blobs.sparesReady();
     };
     const growing = blobStore(path.join(tmp(), 'blobs'), true, { spares: 2, burstSpares: 8 });
@@ -152,16 +155,34 @@ describe('pooled temps (STOW: written into a spare as received, then hashed and 
       await burst(blobs, 6);
       expect(sparesIn(blobs)).toBe(2); // during the burst, only `spares` are kept
     }
-    await idle(growing);
-    await idle(fixed);
+    await idle(growing, 6);
+    await idle(fixed, 2);
     expect(sparesIn(growing)).toBe(6);
     expect(sparesIn(fixed)).toBe(2);
     await burst(growing, 12);
-    await idle(growing);
+    await idle(growing, 8);
     expect(sparesIn(growing)).toBe(8); // capped
     await burst(growing, 3);
-    await idle(growing);
+    await idle(growing, 8);
     expect(sparesIn(growing)).toBe(8); // the largest burst seen still counts
+
+    // A busy event loop (a C-MOVE or WADO after the burst) is not idle: nothing is made until it calms down.
+    const busy = blobStore(path.join(tmp(), 'blobs'), true, { spares: 2, burstSpares: 8 });
+    await busy.sparesReady();
+    await burst(busy, 6);
+    const until = Date.now() + 1000;
+    await new Promise<void>((done) => {
+      const spin = () => {
+        for (const t = Date.now() + 20; Date.now() < t; );
+        if (Date.now() < until) setImmediate(spin);
+        else done();
+      };
+      spin();
+    });
+    await busy.sparesReady();
+    expect(sparesIn(busy)).toBe(2);
+    await idle(busy, 6);
+    expect(sparesIn(busy)).toBe(6);
   });
 
   it.each([['O_DIRECT', true], ['buffered', false]])('plain temps finished into spares (%s), on this thread or the pool, hold their bytes and only them', async (_, direct) => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore, CreateTempOptions, DigestAndParse, FinishOptions, TempBlob } from './BlobStore.js';
@@ -82,6 +83,16 @@ function bufferedFd(spare: Spare, fsync: boolean): number {
 }
 
 /**
+ * Spares for the next burst are made only while the gateway is idle: IDLE_STEP of them at a time, each step
+ * after IDLE_MS in which no temp was asked for and the event loop was under IDLE_LOAD busy (a C-MOVE or a WADO
+ * right after a C-STORE burst is not idle: 500 files made at once while it ran cost it half its speed after a
+ * bulk delete, when each file costs ~0.7 ms of kernel CPU).
+ */
+const IDLE_MS = 200;
+const IDLE_STEP = 16;
+const IDLE_LOAD = 0.1;
+
+/**
  * Empty files created ahead, on the thread pool, for in-memory temps to be written into at finish. Creating a
  * file is the costly step of a small commit here: ext4 without a journal (this VM) skips every inode freed in
  * the last minutes when it allocates one, ~0.3–0.5 ms of kernel CPU after a bulk delete, and a C-STORE would
@@ -100,9 +111,6 @@ function bufferedFd(spare: Spare, fsync: boolean): number {
  * it arrives. Each file made during a burst cost the receiving thread ~0.15 ms on two busy cores (the pool
  * thread woken for it runs in its place), and the whole creation ~0.7 ms of kernel CPU after a bulk delete.
  */
-/** How long no temp is asked for before the spares of a whole burst are made. */
-const IDLE_MS = 200;
-
 class SpareFiles {
   private readonly ready: Spare[] = [];
   private making = 0;
@@ -118,17 +126,29 @@ class SpareFiles {
     this.dirSync = new DirSyncer(dir);
   }
 
-  /** A temp is being made: keeps `want` spares coming, and counts it in the current burst. */
+  /** A temp is being made: keeps `want` spares coming, counts it in the current burst, puts off the idle refill. */
   used(): void {
     this.fill();
     if (this.burstMax <= this.want || this.closed) return;
     this.burst++;
     if (this.idle) return void this.idle.refresh();
+    this.whenIdle(performance.eventLoopUtilization());
+  }
+
+  /** Next step of the idle refill, IDLE_MS from now, if the event loop was idle enough since `since`. */
+  private whenIdle(since: EventLoopUtilization): void {
     this.idle = setTimeout(() => {
       this.idle = null;
-      this.largestBurst = Math.min(this.burstMax, Math.max(this.largestBurst, this.burst));
-      this.burst = 0;
-      this.fill(this.largestBurst);
+      const now = performance.eventLoopUtilization();
+      if (this.closed) return;
+      if (this.burst) {
+        this.largestBurst = Math.min(this.burstMax, Math.max(this.largestBurst, this.burst));
+        this.burst = 0;
+      }
+      const have = this.ready.length + this.making;
+      if (have >= this.largestBurst) return;
+      if (performance.eventLoopUtilization(now, since).utilization < IDLE_LOAD) this.fill(Math.min(this.largestBurst, have + IDLE_STEP));
+      this.whenIdle(now);
     }, IDLE_MS);
     this.idle.unref();
   }
