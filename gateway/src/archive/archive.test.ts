@@ -140,7 +140,7 @@ describe('pooled temps (STOW: written into a spare as received, then hashed and 
       for (let i = 0; i < n; i++) blobs.createTemp().discard();
       await blobs.sparesReady();
     };
-    // Idle refill steps come 200 ms apart, each only if this thread's event loop was mostly idle: wait for `n`
+    // Idle refill steps come 100 ms apart, each only if this thread's event loop was mostly idle: wait for `n`
     // (up to 5 s), then a while longer to see that no more come.
     const idle = async (blobs: FsBlobStore, n: number) => {
       for (let waited = 0; sparesIn(blobs) < n && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
