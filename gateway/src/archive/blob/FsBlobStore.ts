@@ -121,6 +121,8 @@ class SpareFiles {
   private burst = 0;
   private largestBurst = 0;
   private idle: NodeJS.Timeout | null = null;
+  /** The event loop's use when the current idle window began (the last temp, or the last step). */
+  private since: EventLoopUtilization | null = null;
 
   constructor(readonly dir: string, private readonly want: number, private readonly fsync: boolean, private readonly direct: boolean, private readonly burstMax = 0) {
     this.dirSync = new DirSyncer(dir);
@@ -131,15 +133,18 @@ class SpareFiles {
     this.fill();
     if (this.burstMax <= this.want || this.closed) return;
     this.burst++;
+    this.since = performance.eventLoopUtilization();
     if (this.idle) return void this.idle.refresh();
-    this.whenIdle(performance.eventLoopUtilization());
+    this.whenIdle();
   }
 
-  /** Next step of the idle refill, IDLE_MS from now, if the event loop was idle enough since `since`. */
-  private whenIdle(since: EventLoopUtilization): void {
+  /** Next step of the idle refill, IDLE_MS from now, if the event loop was idle enough meanwhile. */
+  private whenIdle(): void {
     this.idle = setTimeout(() => {
       this.idle = null;
       const now = performance.eventLoopUtilization();
+      const since = this.since ?? now;
+      this.since = now;
       if (this.closed) return;
       if (this.burst) {
         this.largestBurst = Math.min(this.burstMax, Math.max(this.largestBurst, this.burst));
@@ -148,7 +153,7 @@ class SpareFiles {
       const have = this.ready.length + this.making;
       if (have >= this.largestBurst) return;
       if (performance.eventLoopUtilization(now, since).utilization < IDLE_LOAD) this.fill(Math.min(this.largestBurst, have + IDLE_STEP));
-      this.whenIdle(now);
+      this.whenIdle();
     }, IDLE_MS);
     this.idle.unref();
   }
