@@ -83,8 +83,8 @@ function bufferedFd(spare: Spare, fsync: boolean): number {
 }
 
 /**
- * Spares for the next burst are made only while the gateway is idle: IDLE_STEP of them at a time, each step
- * after IDLE_MS in which no temp was asked for and the event loop was under IDLE_LOAD busy (a C-MOVE or a WADO
+ * Spares for the next burst are made only while the gateway is idle: IDLE_STEP of them at a time, each after a
+ * step of IDLE_MS in which no temp was asked for and the event loop was under IDLE_LOAD busy (a C-MOVE or a WADO
  * right after a C-STORE burst is not idle: 500 files made at once while it ran cost it half its speed after a
  * bulk delete, when each file costs ~0.7 ms of kernel CPU). 500 spares take ~1 s of idle time.
  */
@@ -108,8 +108,8 @@ const IDLE_LOAD = 0.1;
  *
  * While temps are asked for, spares are kept up to `want`; once none has been asked for a moment, they are made
  * up to the largest burst seen (at most `burstMax`), so the next study of that size takes no file made while
- * it arrives. Each file made during a burst cost the receiving thread ~0.15 ms on two busy cores (the pool
- * thread woken for it runs in its place), and the whole creation ~0.7 ms of kernel CPU after a bulk delete.
+ * it arrives: each file made during a burst cost the receiving thread ~0.15 ms on two busy cores (the pool
+ * thread woken for it runs in its place). How and when: IDLE_MS above.
  */
 class SpareFiles {
   private readonly ready: Spare[] = [];
@@ -120,32 +120,39 @@ class SpareFiles {
   /** Temps asked for since the last idle moment, and the most asked for in one such burst. */
   private burst = 0;
   private largestBurst = 0;
+  /** Whether a temp was asked for since the refill's last step (the burst goes on). */
+  private asked = false;
   private idle: NodeJS.Timeout | null = null;
-  /** The event loop's use when the current idle window began (the last temp, or the last step). */
-  private since: EventLoopUtilization | null = null;
 
   constructor(readonly dir: string, private readonly want: number, private readonly fsync: boolean, private readonly direct: boolean, private readonly burstMax = 0) {
     this.dirSync = new DirSyncer(dir);
   }
 
-  /** A temp is being made: keeps `want` spares coming, counts it in the current burst, puts off the idle refill. */
+  /**
+   * A temp is being made: keeps `want` spares coming and counts it in the current burst. Per temp only a count
+   * and a flag: the refill's timer, once started, looks at them every IDLE_MS.
+   */
   used(): void {
     this.fill();
     if (this.burstMax <= this.want || this.closed) return;
     this.burst++;
-    this.since = performance.eventLoopUtilization();
-    if (this.idle) return void this.idle.refresh();
-    this.whenIdle();
+    this.asked = true;
+    if (!this.idle) this.step(performance.eventLoopUtilization());
   }
 
-  /** Next step of the idle refill, IDLE_MS from now, if the event loop was idle enough meanwhile. */
-  private whenIdle(): void {
+  /**
+   * The refill's next look, IDLE_MS from now: while temps are asked for, the burst goes on; once a whole step
+   * passed without any, the burst is counted and, if the event loop was calm since `since`, spares are made.
+   */
+  private step(since: EventLoopUtilization): void {
     this.idle = setTimeout(() => {
       this.idle = null;
-      const now = performance.eventLoopUtilization();
-      const since = this.since ?? now;
-      this.since = now;
       if (this.closed) return;
+      const now = performance.eventLoopUtilization();
+      if (this.asked) {
+        this.asked = false;
+        return this.step(now);
+      }
       if (this.burst) {
         this.largestBurst = Math.min(this.burstMax, Math.max(this.largestBurst, this.burst));
         this.burst = 0;
@@ -153,7 +160,7 @@ class SpareFiles {
       const have = this.ready.length + this.making;
       if (have >= this.largestBurst) return;
       if (performance.eventLoopUtilization(now, since).utilization < IDLE_LOAD) this.fill(Math.min(this.largestBurst, have + IDLE_STEP));
-      this.whenIdle();
+      this.step(now);
     }, IDLE_MS);
     this.idle.unref();
   }
