@@ -47,12 +47,12 @@ async function stowAll(s: Server, bodies: { file: string; contentType: string }[
   const script = `A=(); [ -n "$AUTH_HEADER" ] && A=(-H "$AUTH_HEADER")
 t0=$(date +%s%N); bad=0
 while IFS=$'\\t' read -r f ct; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' "\${A[@]}" -X POST -H "content-type: $ct" -H 'accept: application/dicom+json' $BODY"$f" "$URL")
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' "\${A[@]}" -X POST -H "content-type: $ct" -H 'accept: application/dicom+json' "$BODY_OPT" "$AT$f" "$URL")
   [ "$code" = 200 ] || { echo "STOW answered $code" >&2; bad=1; }
 done < "$LIST"
 echo $(( ($(date +%s%N) - t0) / 1000 )); exit $bad`;
   try {
-    const out = execFileSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, LIST: list, URL: `${s.base}/studies`, AUTH_HEADER: s.headers.authorization ? `authorization: ${s.headers.authorization}` : '', BODY: client === 'streamed' ? '-T ' : '--data-binary @' } });
+    const out = execFileSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, LIST: list, URL: `${s.base}/studies`, AUTH_HEADER: s.headers.authorization ? `authorization: ${s.headers.authorization}` : '', BODY_OPT: client === 'streamed' ? '-T' : '--data-binary', AT: client === 'streamed' ? '' : '@' } });
     return Number(out.trim()) / 1000;
   } catch (err) {
     throw new Error(`${s.name} STOW failed: ${(err as Error).message}`);
