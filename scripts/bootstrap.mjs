@@ -87,7 +87,9 @@ if (cmd === 'start') {
   // One plain closing line that any CI can read.
   try {
     const j = JSON.parse(fs.readFileSync(report, 'utf8'));
-    console.log(`\n${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests + j.numTodoTests} skipped`);
+    // A suite that could not run, or an unhandled error, fails the run with no test counted as failed: say so.
+    const why = r.status !== 0 && j.numFailedTests === 0 ? ` (the run failed: ${j.numFailedTestSuites} suite(s) failed or an error was not handled; see above)` : '';
+    console.log(`\n${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests + j.numTodoTests} skipped${why}`);
   } catch {
     console.log('\n0 passed, 1 failed (no test report was written)');
   }

@@ -104,8 +104,13 @@ async function startOrthanc(gwPort: number): Promise<void> {
     SaveJobs: false, ConcurrentJobs: 2, SyncStorageArea: false,
   };
   fs.writeFileSync(path.join(dir, 'orthanc.json'), JSON.stringify(config));
-  orthanc = spawn('Orthanc', [`--logdir=${dir}`, path.join(dir, 'orthanc.json')], { stdio: 'ignore' });
+  // Debian puts it in /usr/sbin, which a user's PATH may lack.
+  const bin = fs.existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
+  let spawnError: Error | null = null;
+  orthanc = spawn(bin, [`--logdir=${dir}`, path.join(dir, 'orthanc.json')], { stdio: 'ignore' });
+  orthanc.on('error', (err) => (spawnError = err));
   for (let i = 0; i < 300; i++) {
+    if (spawnError) throw new Error(`Orthanc could not be started (${(spawnError as Error).message}): apt-get install orthanc`);
     if (orthanc.exitCode !== null) throw new Error(`Orthanc exited ${orthanc.exitCode}; see ${dir}`);
     try {
       if ((await fetch(`${orthancHttp}/system`)).ok && (await canConnect(orthancDicom))) return;
